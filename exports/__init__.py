@@ -1,0 +1,1 @@
+"""Application workbooks, the submission packet and the cost import (issue 4)."""

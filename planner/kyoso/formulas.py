@@ -1,0 +1,148 @@
+"""Small pure formulas, each named after the rule it serves (kyoso-rules.md).
+
+They take plain integers, fractions and parameter objects and return integers; no I/O, no state.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from planner.kyoso.params import KyosoParams, SmeLimit
+from planner.money import floor_mul
+from planner.result import SmeCheck
+from schemas.plan import Member
+
+# -- §2 rate, cap, lower limit -------------------------------------------------------------------
+
+
+def rate(params: KyosoParams, any_large_vendor: bool) -> Fraction:
+    """rate.large_vendor: 2/3, or 1/2 when any it_vendor is a large enterprise."""
+    return params.rate_large_vendor.value if any_large_vendor else params.rate_standard.value
+
+
+def cap_yen(params: KyosoParams, counted_members: int) -> int:
+    """subsidy.capped: min(max, base + step × max(0, n − base_members))."""
+    extra = max(0, counted_members - params.cap_base_members.value)
+    return min(params.cap_max_yen.value, params.cap_base_yen.value + params.cap_step_yen.value * extra)
+
+
+def members_to_lift_cap(params: KyosoParams, counted_members: int, raw_total: int) -> int | None:
+    """How many more counted members would lift the cap to ``raw_total`` (None: the cap cannot reach it)."""
+    n = counted_members
+    while cap_yen(params, n) < raw_total:
+        if cap_yen(params, n) >= params.cap_max_yen.value:
+            return None
+        n += 1
+    return n - counted_members
+
+
+def subsidy_below_minimum(params: KyosoParams, total_subsidy: int) -> bool:
+    return total_subsidy < params.lower_limit_yen.value
+
+
+# -- §3 line rules -------------------------------------------------------------------------------
+
+
+def cost_term_over_one_year(amount: int, months: int, max_months: int) -> int:
+    """Eligible part of a multi-month amount: floor(amount × max_months / months) beyond max_months."""
+    if months <= max_months:
+        return amount
+    return amount * max_months // months
+
+
+def kenpo_estimate_rate(params: KyosoParams, grade: int) -> int:
+    """概算 hourly rate: floor to 10 yen of (標準報酬月額 × 12 ÷ annual hours)."""
+    monthly = params.kenpo_standard_monthly_yen.value[grade - 1]
+    step = params.kenpo_round_yen.value
+    return monthly * 12 // (params.kenpo_annual_hours.value * step) * step
+
+
+def labour_amount(hours_hundredths: int, hourly_rate_yen: int) -> int:
+    """人件費 = hours × hourly rate, floored to the yen (hours carried in hundredths)."""
+    return hours_hundredths * hourly_rate_yen // 100
+
+
+# -- §4 ratio rules ------------------------------------------------------------------------------
+
+
+def cost_subcontract_half_limit(other_step3_yen: int, ratio: Fraction) -> int:
+    """Largest C with C < ratio × (C + R) (strict, 「1/2未満」); for 1/2 that is R − 1 (never below 0)."""
+    p, q = ratio.numerator, ratio.denominator
+    if p >= q:
+        return 10**18  # ratio 1: no limit
+    # C·(q−p) < p·R  ⇔  C ≤ ceil(p·R / (q−p)) − 1
+    limit = -(-p * other_step3_yen // (q - p)) - 1
+    return max(0, limit)
+
+
+def cost_user_labour_third_limit(basis_yen: int, ratio: Fraction) -> int:
+    """U ≤ floor(B × 1/3)."""
+    return floor_mul(basis_yen, ratio)
+
+
+def cost_software_cloud_half_limit(other_yen: int, ratio: Fraction) -> int:
+    """Largest S with S ≤ ratio × (S + O); for 1/2 that is O."""
+    p, q = ratio.numerator, ratio.denominator
+    if p >= q:
+        return 10**18
+    return p * other_yen // (q - p)
+
+
+# -- §1 中小企業等 --------------------------------------------------------------------------------
+
+
+def _fmt_yen(v: int) -> str:
+    return f"{v:,}円"
+
+
+def member_not_sme(params: KyosoParams, member: Member) -> SmeCheck:
+    """Does an sme_user meet the 中小企業等 definition?  Capital ≤ limit OR employees ≤ limit."""
+    if member.deemed_large:
+        return SmeCheck(False, "みなし大企業に該当します", "deemed a large enterprise (みなし大企業)")
+    if member.large_enterprise:
+        return SmeCheck(False, "大企業として登録されています", "registered as a large enterprise")
+    limits = params.sme_limits.value
+    if member.industry is None:
+        return SmeCheck(False, "業種(industry)が未入力のため判定できません", "no industry given, cannot judge")
+    limit: SmeLimit = limits[member.industry]
+    label = limit.label_ja
+    capital_considered = True
+    if limit.by_main_industry:
+        if member.main_industry is None:
+            return SmeCheck(
+                False,
+                f"{label}は主たる業種(main_industry、①〜⑧)の従業員数基準で判定します。main_industry を入力してください",
+                f"{member.industry} is judged by its main industry's employee limit: give main_industry (①–⑧)",
+            )
+        limit = limits[member.main_industry]
+        label = f"{label}(主たる業種 {limit.label_ja})"
+        capital_considered = False
+    elif limit.capital_max_yen is None:
+        capital_considered = False
+    emp_max = limit.employees_max
+    cap_max = limit.capital_max_yen if capital_considered else None
+    if member.employees is not None and emp_max is not None and member.employees <= emp_max:
+        return SmeCheck(
+            True,
+            f"従業員{member.employees:,}人 ≤ {emp_max:,}人({label})",
+            f"{member.employees:,} employees ≤ {emp_max:,} ({member.industry})",
+        )
+    if cap_max is not None and member.capital_yen is not None and member.capital_yen <= cap_max:
+        return SmeCheck(
+            True,
+            f"資本金{_fmt_yen(member.capital_yen)} ≤ {_fmt_yen(cap_max)}({label})",
+            f"capital ¥{member.capital_yen:,} ≤ ¥{cap_max:,} ({member.industry})",
+        )
+    if member.employees is None and (cap_max is None or member.capital_yen is None):
+        what_ja = "従業員数" if cap_max is None else "資本金または従業員数"
+        what_en = "employees" if cap_max is None else "capital or employees"
+        return SmeCheck(False, f"{what_ja}が未入力のため判定できません({label})", f"no {what_en} given, cannot judge")
+    parts_ja = []
+    parts_en = []
+    if member.employees is not None and emp_max is not None:
+        parts_ja.append(f"従業員{member.employees:,}人 > {emp_max:,}人")
+        parts_en.append(f"{member.employees:,} employees > {emp_max:,}")
+    if cap_max is not None and member.capital_yen is not None:
+        parts_ja.append(f"資本金{_fmt_yen(member.capital_yen)} > {_fmt_yen(cap_max)}")
+        parts_en.append(f"capital ¥{member.capital_yen:,} > ¥{cap_max:,}")
+    return SmeCheck(False, "、".join(parts_ja) + f"({label})", "; ".join(parts_en) + f" ({member.industry})")

@@ -1,0 +1,321 @@
+"""Loading a plan file: never crashes, never guesses, never changes the file.
+
+Every problem is reported as a :class:`PlanLoadError` whose problems each name the JSON path
+(``$.members[2].capital_yen``) with a Japanese and an English message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.plan import Plan
+
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+MAX_PROBLEMS = 20
+
+#: Set by the rules engine: the ids of the rule packs a plan may name in ``program``.
+known_programs: Callable[[], list[str]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    ja: str
+    en: str
+
+    def text(self, lang: str = "ja") -> str:
+        return f"{self.path}: {self.ja if lang == 'ja' else self.en}"
+
+
+class PlanLoadError(Exception):
+    """The plan could not be read. ``problems`` name the JSON paths; ``source`` names the file."""
+
+    def __init__(self, problems: list[Problem], source: str = "<plan>", hidden: int = 0) -> None:
+        self.problems = problems
+        self.source = source
+        self.hidden = hidden
+        super().__init__(self.message("ja") + "\n" + self.message("en"))
+
+    def message(self, lang: str = "ja") -> str:
+        head = (
+            f"{self.source}: 計画ファイルを読み込めません"
+            if lang == "ja"
+            else f"{self.source}: the plan file cannot be read"
+        )
+        lines = [head, *("  " + p.text(lang) for p in self.problems)]
+        if self.hidden:
+            lines.append(
+                f"  …ほか {self.hidden} 件" if lang == "ja" else f"  …and {self.hidden} more problem(s)"
+            )
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON parsing
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _max_depth_ok(text: str, limit: int) -> bool:
+    """A quick bracket scan (strings skipped) so absurdly nested input is refused before parsing."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+MAX_DEPTH = 64
+
+
+def _parse_json(raw: bytes, source: str) -> Any:
+    def fail(ja: str, en: str) -> PlanLoadError:
+        return PlanLoadError([Problem("$", ja, en)], source)
+
+    if len(raw) > MAX_PLAN_BYTES:
+        raise fail(
+            f"ファイルが大きすぎます({len(raw):,} バイト、上限 {MAX_PLAN_BYTES:,} バイト)",
+            f"the file is too large ({len(raw):,} bytes, limit {MAX_PLAN_BYTES:,})",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(
+            f"UTF-8 ではありません({exc.start} バイト目)",
+            f"the file is not UTF-8 (byte {exc.start})",
+        ) from None
+    if not text.strip():
+        raise fail("ファイルが空です", "the file is empty")
+    # Nesting deeper than any plan needs is refused quickly (the plan itself is 5 levels deep).
+    if text.count("[") + text.count("{") > MAX_DEPTH and not _max_depth_ok(text, MAX_DEPTH):
+        raise fail(
+            f"JSON の入れ子が深すぎます(上限 {MAX_DEPTH} 段)",
+            f"the JSON is nested too deeply (limit {MAX_DEPTH} levels)",
+        )
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=Decimal,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise fail(
+            f"JSON として読めません({exc.lineno} 行 {exc.colno} 列: {exc.msg})",
+            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+        ) from None
+    except _DuplicateKey as exc:
+        raise fail(
+            f"同じキー {exc.args[0]!r} が1つのオブジェクトに2回あります",
+            f"the key {exc.args[0]!r} appears twice in one object",
+        ) from None
+    except RecursionError:
+        raise fail("JSON の入れ子が深すぎます", "the JSON is nested too deeply") from None
+    except ValueError as exc:  # huge integers, NaN/Infinity
+        raise fail(f"JSON の値が不正です: {exc}", f"invalid JSON value: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation errors → problems
+
+_JA_BY_TYPE: dict[str, str] = {
+    "missing": "必須の項目がありません",
+    "extra_forbidden": "未知のキーです(綴りを確認してください。自由な項目は extra の下に置けます)",
+    "int_type": "整数で指定してください(文字列・小数・真偽値は不可)",
+    "int_from_float": "整数で指定してください(小数は不可)",
+    "int_parsing": "整数で指定してください",
+    "string_type": "文字列で指定してください",
+    "bool_type": "true か false で指定してください",
+    "list_type": "配列([...])で指定してください",
+    "dict_type": "オブジェクト({...})で指定してください",
+    "model_type": "オブジェクト({...})で指定してください",
+    "model_attributes_type": "オブジェクト({...})で指定してください",
+    "literal_error": "許可された値ではありません",
+    "greater_than": "値が小さすぎます",
+    "greater_than_equal": "値が小さすぎます",
+    "less_than": "値が大きすぎます",
+    "less_than_equal": "値が大きすぎます",
+    "string_too_short": "空にできません",
+    "string_too_long": "文字列が長すぎます",
+    "string_pattern_mismatch": "書式が正しくありません",
+    "too_long": "要素が多すぎます",
+    "too_short": "要素が足りません",
+    "none_required": "null にしてください",
+}
+
+
+def _path(loc: tuple[int | str, ...], data: Any) -> str:
+    parts = ["$"]
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(f".{item}")
+        try:
+            node = node[item] if node is not None else None
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return "".join(parts)
+
+
+def _problem_from_error(err: Any, data: Any) -> Problem:
+    loc = tuple(err.get("loc", ()))
+    ctx = err.get("ctx") or {}
+    subpath = ctx.get("subpath")
+    path = _path(loc, data)
+    if subpath:
+        path += ("" if subpath.startswith("[") else ".") + subpath
+    if "ja" in ctx and "en" in ctx:
+        return Problem(path, str(ctx["ja"]), str(ctx["en"]))
+    etype = err.get("type", "")
+    en = str(err.get("msg", "invalid value"))
+    ja = _JA_BY_TYPE.get(etype, "値が不正です")
+    if etype == "literal_error" and "expected" in ctx:
+        ja += f"(候補: {ctx['expected']})"
+    elif etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        limit = next(v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
+        sign = {"gt": "より大きく", "ge": "以上に", "lt": "未満に", "le": "以下に"}
+        key = next(k for k in ctx if k in sign)
+        ja = f"{limit} {sign[key]}してください"
+    elif etype == "string_pattern_mismatch":
+        ja += "(前後の空白や長さも確認してください)"
+    inp = err.get("input")
+    if etype in ("int_type", "string_type", "bool_type", "int_from_float") and not isinstance(inp, dict | list):
+        shown = repr(inp)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        ja += f"(入力: {shown})"
+        en += f" (got {shown})"
+    return Problem(path, ja, en)
+
+
+def _validate(data: Any, source: str) -> Plan:
+    if not isinstance(data, dict):
+        raise PlanLoadError(
+            [Problem("$", "計画はJSONオブジェクトでなければなりません", "a plan must be a JSON object")], source
+        )
+    if data.get("format") not in (None, "kyoso-plan/1") and isinstance(data.get("format"), str):
+        raise PlanLoadError(
+            [
+                Problem(
+                    "$.format",
+                    f"形式 {data['format']!r} には対応していません(kyoso-plan/1 のみ)",
+                    f"format {data['format']!r} is not supported (only kyoso-plan/1)",
+                )
+            ],
+            source,
+        )
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        problems = [_problem_from_error(e, data) for e in errors[:MAX_PROBLEMS]]
+        raise PlanLoadError(problems, source, hidden=max(0, len(errors) - MAX_PROBLEMS)) from None
+    except RecursionError:
+        raise PlanLoadError(
+            [Problem("$", "JSON の入れ子が深すぎます", "the JSON is nested too deeply")], source
+        ) from None
+    if known_programs is not None:
+        ids = known_programs()
+        if plan.program not in ids:
+            raise PlanLoadError(
+                [
+                    Problem(
+                        "$.program",
+                        f"ルールパック {plan.program!r} はありません(候補: {', '.join(ids)})",
+                        f"no rule pack {plan.program!r} (known: {', '.join(ids)})",
+                    )
+                ],
+                source,
+            )
+    return plan
+
+
+def load_plan(source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None) -> Plan:
+    """Read and validate a plan.
+
+    ``source`` is a file path, the file's bytes, or an already parsed JSON object (the app's edits).
+    Raises :class:`PlanLoadError` and nothing else for bad input; the file is only ever read.
+    """
+    if isinstance(source, dict):
+        return _validate(source, name or "<plan>")
+    if isinstance(source, bytes | bytearray):
+        label = name or "<plan>"
+        return _validate(_parse_json(bytes(source), label), label)
+    path = Path(source)
+    label = name or str(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise IsADirectoryError(str(path))
+        if size > MAX_PLAN_BYTES:
+            raise PlanLoadError(
+                [
+                    Problem(
+                        "$",
+                        f"ファイルが大きすぎます({size:,} バイト、上限 {MAX_PLAN_BYTES:,} バイト)",
+                        f"the file is too large ({size:,} bytes, limit {MAX_PLAN_BYTES:,})",
+                    )
+                ],
+                label,
+            )
+        raw = path.read_bytes()
+    except PlanLoadError:
+        raise
+    except FileNotFoundError:
+        raise PlanLoadError([Problem("$", "ファイルがありません", "no such file")], label) from None
+    except IsADirectoryError:
+        raise PlanLoadError([Problem("$", "フォルダです(ファイルを指定してください)", "this is a folder")], label) from None
+    except PermissionError:
+        raise PlanLoadError([Problem("$", "読み取り権限がありません", "permission denied")], label) from None
+    except OSError as exc:
+        raise PlanLoadError(
+            [Problem("$", f"読み込めません: {exc.strerror}", f"cannot read: {exc.strerror}")], label
+        ) from None
+    return _validate(_parse_json(raw, label), label)
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``kyoso-plan/1`` (what ``kyoso schema`` prints)."""
+    schema = Plan.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "kyoso-plan/1"
+    return schema

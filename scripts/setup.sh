@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# One setup for a fresh machine: system packages (only what is missing), the virtualenv, the project.
+#   scripts/setup.sh          python environment + fonts (enough to run the app)
+#   scripts/setup.sh --test   also Chromium (browser tests) and LibreOffice (workbook recalculation)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+need=()
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if (( want_test )); then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+fi
+if (( ${#need[@]} )); then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 && SUDO="sudo" || { echo "setup: need root to apt-get install ${need[*]}" >&2; exit 1; }
+  fi
+  echo "setup: installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+if [[ ! -f $stamp ]]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
