@@ -12,6 +12,7 @@ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if (( want_test )); then
   command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 fi
 if (( ${#need[@]} )); then
   SUDO=""

@@ -537,13 +537,13 @@ def evaluate_kyoso(plan: Plan, pack: RulePack[KyosoParams]) -> Result:
     for lr in lines:
         claimed_by_step[lr.step] += lr.claimed_yen
         eligible_by_step[lr.step] += lr.eligible_yen
-        mr = member_results.get(lr.member)
-        if mr is None:
+        owner = member_results.get(lr.member)
+        if owner is None:
             continue
-        mr.claimed_yen += lr.claimed_yen
-        mr.eligible_yen += lr.eligible_yen
-        mr.claimed_by_category[lr.category] = mr.claimed_by_category.get(lr.category, 0) + lr.claimed_yen
-        mr.eligible_by_category[lr.category] = mr.eligible_by_category.get(lr.category, 0) + lr.eligible_yen
+        owner.claimed_yen += lr.claimed_yen
+        owner.eligible_yen += lr.eligible_yen
+        owner.claimed_by_category[lr.category] = owner.claimed_by_category.get(lr.category, 0) + lr.claimed_yen
+        owner.eligible_by_category[lr.category] = owner.eligible_by_category.get(lr.category, 0) + lr.eligible_yen
     mrs = list(member_results.values())
     for mr in mrs:
         if mr.role == "collaborator":

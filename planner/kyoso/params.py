@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Literal
 
@@ -80,7 +81,7 @@ class KyosoParams(_Strict):
                 if any(s not in (1, 2, 3, 4) for s in steps):
                     raise ValueError(f"step_matrix.value.{role}.{cat}: STEPs are 1–4")
         grades = self.kenpo_standard_monthly_yen.value
-        if len(grades) != 50 or any(b <= a for a, b in zip(grades, grades[1:], strict=False)) or grades[0] <= 0:
+        if len(grades) != 50 or any(b <= a for a, b in itertools.pairwise(grades)) or grades[0] <= 0:
             raise ValueError("kenpo_standard_monthly_yen.value needs 50 increasing positive amounts (grades 1–50)")
         limits = self.sme_limits.value
         if set(limits) != set(INDUSTRIES):
