@@ -7,6 +7,7 @@ is recorded on the line as a :class:`Reduction` and summed on the rule's finding
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Any
 
@@ -44,6 +45,23 @@ def _y(v: int) -> str:
 
 
 def evaluate_kyoso(plan: Plan, pack: RulePack[KyosoParams]) -> Result:
+    """Evaluate ``plan`` under ``pack``, with the cyclic garbage collector paused for the run.
+
+    Every line adds a few objects that live on in the result; on a 100,000-line plan that made the
+    collector run several full passes over the whole plan per evaluation, doubling the time
+    (docs/performance.md).  The engine makes no reference cycles, so nothing waits for the collector;
+    it is switched back on (if it was on) when the run ends, however it ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate(plan, pack)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _evaluate(plan: Plan, pack: RulePack[KyosoParams]) -> Result:
     p = pack.params
     findings: list[Finding] = []
     members = plan.members
@@ -121,6 +139,10 @@ def evaluate_kyoso(plan: Plan, pack: RulePack[KyosoParams]) -> Result:
             provider_tools.setdefault(t.vendor, []).append(t.id)
     for uid in provider_tools:
         excluded.setdefault(uid, "member.user_is_provider")
+    # 「本事業における設計・開発を行う事業者は除きます」: an sme_user claiming STEP3 人件費 is excluded like a provider
+    for ln in plan.costs:
+        if ln.category == "labour" and ln.step == 3 and roles.get(ln.member) == "sme_user":
+            excluded.setdefault(ln.member, "member.user_is_provider")
 
     # ---------------------------------------------------------------- §3 line rules
     integrations = {i.id: i for i in plan.integrations}
@@ -711,14 +733,16 @@ def _schedule(plan: Plan, p: KyosoParams, claimed_by_step: dict[int, int]) -> tu
                     "correct the start and end dates",
                 )
             )
-        prev = steps.get(n - 1)
+        # the previous STEP is the nearest earlier one in the schedule (a STEP may be left out)
+        pn = next((k for k in range(n - 1, 0, -1) if k in steps), None)
+        prev = steps[pn] if pn is not None else None
         if prev is not None and s.start < prev.start:
             out.append(
                 finding(
                     "schedule.step_order",
-                    f"STEP{n} の開始 {s.start.isoformat()} が STEP{n - 1} の開始 {prev.start.isoformat()} より前です",
-                    f"STEP{n} starts {s.start.isoformat()} before STEP{n - 1} starts {prev.start.isoformat()}",
-                    [f"step{n - 1}", f"step{n}"],
+                    f"STEP{n} の開始 {s.start.isoformat()} が STEP{pn} の開始 {prev.start.isoformat()} より前です",
+                    f"STEP{n} starts {s.start.isoformat()} before STEP{pn} starts {prev.start.isoformat()}",
+                    [f"step{pn}", f"step{n}"],
                     "STEPを順番に並べてください",
                     "put the STEPs in order",
                 )
