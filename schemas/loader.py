@@ -34,12 +34,17 @@ class Problem:
         return f"{self.path}: {self.ja if lang == 'ja' else self.en}"
 
 
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class PlanLoadError(Exception):
     """The plan could not be read. ``problems`` name the JSON paths; ``source`` names the file."""
 
     def __init__(self, problems: list[Problem], source: str = "<plan>", hidden: int = 0) -> None:
-        self.problems = problems
-        self.source = source
+        # a lone surrogate (from a JSON escape or an undecodable file name) must not break printing
+        self.problems = [Problem(_printable(p.path), _printable(p.ja), _printable(p.en)) for p in problems]
+        self.source = _printable(source)
         self.hidden = hidden
         super().__init__(self.message("ja") + "\n" + self.message("en"))
 
@@ -76,6 +81,75 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"non-standard JSON constant {name}")
+
+
+class _Bad:
+    """A value the strict parse refused, kept by the second, tolerant parse so it can be located."""
+
+    __slots__ = ("en", "ja")
+
+    def __init__(self, ja: str, en: str) -> None:
+        self.ja = ja
+        self.en = en
+
+
+class _Obj(dict[str, Any]):
+    duplicate: str | None = None
+
+
+def _tolerant_pairs(pairs: list[tuple[str, Any]]) -> _Obj:
+    out = _Obj()
+    for key, value in pairs:
+        if key in out and out.duplicate is None:
+            out.duplicate = key
+        out[key] = value
+    return out
+
+
+def _tolerant_int(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        digits = len(text.lstrip("-"))
+        return _Bad(f"整数の桁数が多すぎます({digits:,} 桁)", f"an integer with too many digits ({digits:,})")
+
+
+def _tolerant_constant(name: str) -> _Bad:
+    return _Bad(
+        f"{name} は JSON の値ではありません(数値で指定してください)",
+        f"{name} is not a JSON value (give a number)",
+    )
+
+
+def _locate(text: str) -> Problem | None:
+    """Name the JSON path of a duplicate key, NaN/Infinity or an unconvertible integer."""
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_tolerant_pairs,
+            parse_float=Decimal,
+            parse_int=_tolerant_int,
+            parse_constant=_tolerant_constant,
+        )
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack:  # depth first, in document order
+        path, node = stack.pop()
+        if isinstance(node, _Bad):
+            return Problem(path, node.ja, node.en)
+        if isinstance(node, _Obj):
+            if node.duplicate is not None:
+                key = node.duplicate
+                return Problem(
+                    f"{path}.{key}",
+                    f"同じキー {key!r} が1つのオブジェクトに2回あります",
+                    f"the key {key!r} appears twice in one object",
+                )
+            stack.extend((f"{path}.{k}", v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+    return None
 
 
 def _max_depth_ok(text: str, limit: int) -> bool:
@@ -141,14 +215,17 @@ def _parse_json(raw: bytes, source: str) -> Any:
             f"JSON として読めません({exc.lineno} 行 {exc.colno} 列: {exc.msg})",
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
         ) from None
-    except _DuplicateKey as exc:
-        raise fail(
-            f"同じキー {exc.args[0]!r} が1つのオブジェクトに2回あります",
-            f"the key {exc.args[0]!r} appears twice in one object",
-        ) from None
     except RecursionError:
         raise fail("JSON の入れ子が深すぎます", "the JSON is nested too deeply") from None
-    except ValueError as exc:  # huge integers, NaN/Infinity
+    except ValueError as exc:  # duplicate keys, huge integers, NaN/Infinity: name where
+        located = _locate(text)
+        if located is not None:
+            raise PlanLoadError([located], source) from None
+        if isinstance(exc, _DuplicateKey):
+            raise fail(
+                f"同じキー {exc.args[0]!r} が1つのオブジェクトに2回あります",
+                f"the key {exc.args[0]!r} appears twice in one object",
+            ) from None
         raise fail(f"JSON の値が不正です: {exc}", f"invalid JSON value: {exc}") from None
 
 
@@ -162,6 +239,7 @@ _JA_BY_TYPE: dict[str, str] = {
     "int_from_float": "整数で指定してください(小数は不可)",
     "int_parsing": "整数で指定してください",
     "string_type": "文字列で指定してください",
+    "string_unicode": "不正な文字(対になっていないサロゲート)が含まれています",
     "bool_type": "true か false で指定してください",
     "list_type": "配列([...])で指定してください",
     "dict_type": "オブジェクト({...})で指定してください",
@@ -185,6 +263,8 @@ def _path(loc: tuple[int | str, ...], data: Any) -> str:
     parts = ["$"]
     node = data
     for item in loc:
+        if item == "[key]":  # pydantic's marker for a bad dict key: the path already names the key
+            continue
         if isinstance(item, int):
             parts.append(f"[{item}]")
         else:
@@ -219,12 +299,39 @@ def _problem_from_error(err: Any, data: Any) -> Problem:
         ja += "(前後の空白や長さも確認してください)"
     inp = err.get("input")
     if etype in ("int_type", "string_type", "bool_type", "int_from_float") and not isinstance(inp, dict | list):
-        shown = repr(inp)
+        shown = str(inp) if isinstance(inp, Decimal) else repr(inp)
         if len(shown) > 40:
             shown = shown[:37] + "..."
         ja += f"(入力: {shown})"
         en += f" (got {shown})"
     return Problem(path, ja, en)
+
+
+def _lone_surrogate(data: Any) -> Problem | None:
+    """The first key or string holding a lone surrogate (``"\\ud800"``), which is not text."""
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and not _utf8_ok(key):
+                    return Problem(f"{path}.{key}", "キーに不正な文字(対になっていないサロゲート)が含まれています",
+                                   "a key holds an invalid character (a lone surrogate)")
+            stack.extend((f"{path}.{k}", v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and not _utf8_ok(node):
+            return Problem(path, "不正な文字(対になっていないサロゲート)が含まれています",
+                           "an invalid character (a lone surrogate)")
+    return None
+
+
+def _utf8_ok(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _validate(data: Any, source: str) -> Plan:
@@ -246,7 +353,10 @@ def _validate(data: Any, source: str) -> Plan:
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+        try:
+            errors = exc.errors(include_url=False)
+        except UnicodeEncodeError:  # pydantic cannot report a lone surrogate; find it ourselves
+            raise PlanLoadError([_lone_surrogate(data) or Problem("$", "値が不正です", "invalid value")], source) from None
         problems = [_problem_from_error(e, data) for e in errors[:MAX_PROBLEMS]]
         raise PlanLoadError(problems, source, hidden=max(0, len(errors) - MAX_PROBLEMS)) from None
     except RecursionError:

@@ -8,6 +8,7 @@ with a ``subpath`` in their context so that the loader can name the exact JSON p
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -93,7 +94,7 @@ def _field_error(subpath: str, ja: str, en: str) -> PydanticCustomError:
 def _parse_iso_date(value: Any) -> date:
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise PydanticCustomError(
             "iso_date",
             "{en}",
@@ -116,7 +117,7 @@ ISODate = Annotated[
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
 ]
 
-_HOURS_RE = re.compile(r"\d{1,7}(\.\d{1,2})?")
+_HOURS_RE = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
 
 
 def _parse_hours(value: Any) -> Decimal:
@@ -130,8 +131,8 @@ def _parse_hours(value: Any) -> Decimal:
         dec = value
     elif isinstance(value, float):
         dec = Decimal(repr(value))
-    elif isinstance(value, str) and _HOURS_RE.fullmatch(value.strip()):
-        dec = Decimal(value.strip())
+    elif isinstance(value, str) and _HOURS_RE.fullmatch(value):
+        dec = Decimal(value)
     else:
         raise PydanticCustomError(
             "hours",
@@ -173,7 +174,12 @@ Hours = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0, "maximum": 1_000_000, "multipleOf": 0.01},
+                {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 1_000_000,
+                    "description": "at most 2 decimals (checked by the loader; multipleOf 0.01 is unreliable in binary floating point)",
+                },
                 {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$"},
             ]
         }
@@ -181,15 +187,46 @@ Hours = Annotated[
 ]
 
 
-def _json_plain(value: Any) -> Any:
-    """``extra`` is kept as is; the loader parses JSON floats as Decimal, give them back as floats."""
-    if isinstance(value, Decimal):
-        return float(value)
+def _json_plain(value: Any, subpath: str = "") -> Any:
+    """``extra`` is kept as is; the loader parses JSON floats as Decimal, give them back as floats.
+
+    A number too large for a float (``1e400``) or a NaN/infinity (from the app) cannot be kept as
+    is in JSON, so it is refused rather than silently turned into ``null``.
+    """
+    if isinstance(value, Decimal | float):
+        number = float(value)
+        if not math.isfinite(number):
+            raise _field_error(
+                subpath,
+                f"extra の数値 {value} は JSON に保存できません(有限の数値にしてください)",
+                f"the number {value} in extra cannot be kept in JSON (use a finite number)",
+            )
+        return number
     if isinstance(value, dict):
-        return {k: _json_plain(v) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            shown = k.encode("utf-8", "backslashreplace").decode("utf-8")
+            sub = f"{subpath}.{shown}" if subpath else shown
+            _utf8_text(k, sub)
+            out[k] = _json_plain(v, sub)
+        return out
     if isinstance(value, list):
-        return [_json_plain(v) for v in value]
+        return [_json_plain(v, f"{subpath}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+        _utf8_text(value, subpath)
     return value
+
+
+def _utf8_text(text: str, subpath: str) -> None:
+    """A lone surrogate (``"\\ud800"`` in JSON) is not text: it could not be saved as UTF-8 again."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _field_error(
+            subpath,
+            "extra に不正な文字(対になっていないサロゲート)が含まれています",
+            "extra holds an invalid character (a lone surrogate)",
+        ) from None
 
 
 Extra = Annotated[dict[str, Any] | None, BeforeValidator(_json_plain)]
@@ -229,7 +266,7 @@ class Consortium(_Model):
 
 def corporate_number_ok(number: str) -> bool:
     """法人番号: 13 digits whose first digit is the check digit of the other twelve (国税庁の算式)."""
-    if not re.fullmatch(r"\d{13}", number):
+    if not re.fullmatch(r"[0-9]{13}", number):
         return False
     base = number[1:]
     total = 0
@@ -489,6 +526,7 @@ class Plan(_Model):
     schedule: list[ScheduleStep] = Field(default_factory=list, max_length=4)
     costs: list[CostLine] = Field(default_factory=list, max_length=200_000)
     kenpo_rates: KenpoRates | None = None
+    scenarios: list[Scenario] | None = Field(default=None, max_length=100)
     extra: Extra = None
 
     @model_validator(mode="after")
@@ -499,8 +537,33 @@ class Plan(_Model):
         _unique(self.meetings, "id", "meetings")
         _unique(self.schedule, "step", "schedule")
         _unique(self.costs, "id", "costs")
+        if self.scenarios is not None:
+            _unique(self.scenarios, "name", "scenarios")
         return self
 
     def to_json_dict(self) -> dict[str, Any]:
         """The plan as a JSON-ready dict (the keys the user gave; defaults left out)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class Scenario(_Model):
+    """A named variant of the plan (docs/scenarios.md): a whole plan of its own, without scenarios."""
+
+    name: Name
+    plan: Plan
+    note: Text | None = None
+    created: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")] | None = None
+    extra: Extra = None
+
+    @model_validator(mode="after")
+    def _flat(self) -> Scenario:
+        if self.plan.scenarios is not None:
+            raise _field_error(
+                "plan.scenarios",
+                "シナリオの計画は、それ自体にシナリオを持てません",
+                "a scenario's plan cannot carry scenarios of its own",
+            )
+        return self
+
+
+Plan.model_rebuild()
