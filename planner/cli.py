@@ -40,8 +40,11 @@ def _print_json(obj: Any) -> None:
 def _load(path: str, lang: str) -> Any:
     """Load a plan or exit 2 with the loader's message on stderr."""
     from schemas import PlanLoadError, load_plan
+    from schemas.itdonyu import load_application, sniff_format
 
     try:
+        if sniff_format(path) is not None:  # an itdonyu-application/… file (IT導入補助金)
+            return load_application(path)
         return load_plan(path)
     except PlanLoadError as exc:
         sys.stderr.write(exc.message(lang) + "\n")
@@ -163,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_more(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     """Commands provided by other packages (exports, optimiser, store) register here when present."""
-    for module_name in ("exports.cli",):
+    for module_name in ("exports.cli", "planner.store_cli", "planner.itdonyu.cli", "planner.cli_optimize"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ImportError:

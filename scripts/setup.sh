@@ -13,6 +13,7 @@ if (( want_test )); then
   command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)  # store tests (scripts/pg_test_server.sh)
 fi
 if (( ${#need[@]} )); then
   SUDO=""

@@ -1,0 +1,44 @@
+"""Plans that survive: the plan store (issue 6).
+
+SQLAlchemy 2 over SQLite (default: ``./data/kyoso.db`` or ``$KYOSO_DATA_DIR/kyoso.db``, WAL) or PostgreSQL
+(``KYOSO_DATABASE_URL``, psycopg 3).  Plans are stored as validated plan JSON with a version history; saves
+are compare-and-swap on the version they were based on; share links carry roles enforced here.
+See docs/store.md.
+"""
+
+from planner.store.access import Access, AccessDenied, StoreError
+from planner.store.diff import Change, diff, merge, summarize
+from planner.store.repository import (
+    Conflict,
+    InvalidPlan,
+    NotFound,
+    OpenedPlan,
+    PlanInfo,
+    ReapplyFailed,
+    SaveResult,
+    ShareInfo,
+    Store,
+    VersionInfo,
+    open_store,
+)
+
+__all__ = [
+    "Access",
+    "AccessDenied",
+    "Change",
+    "Conflict",
+    "InvalidPlan",
+    "NotFound",
+    "OpenedPlan",
+    "PlanInfo",
+    "ReapplyFailed",
+    "SaveResult",
+    "ShareInfo",
+    "Store",
+    "StoreError",
+    "VersionInfo",
+    "diff",
+    "merge",
+    "open_store",
+    "summarize",
+]

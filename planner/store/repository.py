@@ -1,0 +1,551 @@
+"""The plan store: plans as validated plan JSON with a version history, share links, soft delete.
+
+Every save names the version it was based on.  The save is a compare-and-swap
+``UPDATE plans SET current_version = base + 1 WHERE id = :id AND current_version = :base``; when another save
+got there first nothing is written and :class:`Conflict` carries the other change (its versions, summary and
+diff) so the caller can reload or re-apply (:meth:`Store.reapply`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from planner.store import config
+from planner.store.access import Access, AccessDenied, StoreError, check_edit, hash_token, valid_role
+from planner.store.db import make_engine, read_tx, write_tx
+from planner.store.diff import Change, MergeConflict, diff, merge, summarize
+from planner.store.models import plan_versions, plans, share_links
+from schemas import Plan, PlanLoadError, load_plan
+
+
+class NotFound(StoreError):
+    """No such plan or version (or the plan is deleted: ``deleted`` is then True)."""
+
+    def __init__(self, ja: str, en: str, deleted: bool = False) -> None:
+        self.deleted = deleted
+        super().__init__(ja, en)
+
+
+class InvalidPlan(StoreError):
+    """The plan does not validate (``error`` is the loader's error with its JSON paths)."""
+
+    def __init__(self, error: PlanLoadError) -> None:
+        self.error = error
+        super().__init__(error.message("ja"), error.message("en"))
+
+
+class ReapplyFailed(StoreError):
+    """My edit and the other edit touch the same thing, so mine cannot be re-applied automatically."""
+
+    def __init__(self, paths: list[tuple[str, ...]]) -> None:
+        self.paths = paths
+        where = "、".join("/".join(p) for p in paths[:5])
+        super().__init__(
+            f"同じ箇所が先に変更されているため、あなたの変更を自動で再適用できません({where})",
+            f"the other change touches the same place, so your edit cannot be re-applied ({where})",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInfo:
+    id: str
+    name: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+    purge_after: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    version: int
+    created_at: datetime
+    author: str
+    summary: str
+    summary_en: str
+    note: str | None = None
+
+    def summary_text(self, lang: str = "ja") -> str:
+        return self.summary if lang == "ja" else self.summary_en
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPlan:
+    info: PlanInfo
+    plan: dict[str, Any]
+    role: str
+
+    @property
+    def version(self) -> int:
+        return self.info.version
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    plan_id: str
+    version: int
+    changed: bool
+    summary: str
+    summary_en: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareInfo:
+    id: int
+    plan_id: str
+    role: str
+    label: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+
+class Conflict(StoreError):
+    """A save based on version ``base_version`` while the plan is at ``current_version``.
+
+    ``their_changes`` is the diff from the base to the current plan, ``their_versions`` the versions saved
+    in between (who, when, summary), ``current_plan`` the plan to reload, ``mine`` the refused plan and
+    ``my_changes`` its diff from the base (what a re-apply would do).
+    """
+
+    def __init__(self, plan_id: str, base_version: int, current_version: int, their_changes: list[Change],
+                 their_versions: list[VersionInfo], current_plan: dict[str, Any], mine: dict[str, Any],
+                 my_changes: list[Change]) -> None:
+        self.plan_id = plan_id
+        self.base_version = base_version
+        self.current_version = current_version
+        self.their_changes = their_changes
+        self.their_versions = their_versions
+        self.current_plan = current_plan
+        self.mine = mine
+        self.my_changes = my_changes
+        authors = "、".join(dict.fromkeys(v.author for v in their_versions)) or "?"
+        super().__init__(
+            f"この計画は先に {authors} が保存しました(版 {base_version} → {current_version}:"
+            f"{summarize(their_changes, 'ja')})。最新を読み込むか、あなたの変更を再適用してください",
+            f"{authors} saved this plan first (version {base_version} → {current_version}: "
+            f"{summarize(their_changes, 'en')}); reload it, or re-apply your edit",
+        )
+
+    def their_summary(self, lang: str = "ja") -> str:
+        return summarize(self.their_changes, lang)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _dump(plan: dict[str, Any]) -> str:
+    return json.dumps(plan, ensure_ascii=False, separators=(",", ":"))
+
+
+def _validated(plan: Plan | dict[str, Any]) -> dict[str, Any]:
+    """The plan as canonical JSON after the strict loader; bad input raises :class:`InvalidPlan`."""
+    if isinstance(plan, Plan):
+        return plan.to_json_dict()
+    try:
+        return load_plan(plan).to_json_dict()
+    except PlanLoadError as exc:
+        raise InvalidPlan(exc) from None
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise StoreError("計画名を入力してください", "the plan name is empty")
+    return name[:200]
+
+
+class Store:
+    """One plan store (SQLite by default, PostgreSQL with ``KYOSO_DATABASE_URL``). Thread-safe."""
+
+    def __init__(self, url: str | None = None, *, shared_mode: bool | None = None,
+                 retention_days: int | None = None, migrate: bool = True) -> None:
+        self.url = config.normalize_url(url) if url else config.database_url()
+        self.engine = make_engine(self.url)
+        self.shared_mode = config.shared_mode() if shared_mode is None else shared_mode
+        days = config.retention_days() if retention_days is None else retention_days
+        self.retention = timedelta(days=days)
+        if migrate:
+            from planner.store.migrate import ensure_current
+
+            ensure_current(self.engine)
+            self.purge_expired()
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------------------------------
+    # Who is asking
+
+    def local_access(self, author: str | None = None) -> Access:
+        """The local single user: the lead of every plan.  Refused in shared mode."""
+        if self.shared_mode:
+            raise AccessDenied(
+                "共有モードでは計画は共有リンク(トークン)からのみ開けます",
+                "in shared mode a plan can be opened only through a share link (token)",
+            )
+        return Access(role="lead", author=(author or config.local_author())[:200])
+
+    def operator_access(self, author: str | None = None) -> Access:
+        """Whoever runs the command line on the store's machine (has the database anyway): lead of all."""
+        return Access(role="lead", author=(author or f"cli:{config.local_author()}")[:200])
+
+    def token_access(self, token: str) -> Access:
+        token = (token or "").strip()
+        if not token:
+            raise AccessDenied("共有リンクのトークンがありません", "no share token given")
+        with read_tx(self.engine) as conn:
+            row = conn.execute(
+                select(share_links).where(share_links.c.token_hash == hash_token(token))
+            ).one_or_none()
+        if row is None:
+            raise AccessDenied("この共有リンクは無効です", "this share link is not valid")
+        if row.revoked_at is not None:
+            raise AccessDenied("この共有リンクは取り消されています", "this share link has been revoked")
+        author = f"{row.label} ({row.role})" if row.label else row.role
+        return Access(role=row.role, author=author[:200], plan_id=row.plan_id, share_id=row.id,
+                      token_hash=row.token_hash)
+
+    def _authorize(self, conn: Connection, access: Access, plan_id: str, *, lead: bool = False) -> None:
+        if access.plan_id is not None and access.plan_id != plan_id:
+            raise AccessDenied("この共有リンクでは別の計画は開けません", "this share link is for another plan")
+        if access.token_hash is not None:
+            row = conn.execute(
+                select(share_links.c.revoked_at, share_links.c.plan_id).where(
+                    share_links.c.id == access.share_id, share_links.c.token_hash == access.token_hash
+                )
+            ).one_or_none()
+            if row is None or row.plan_id != plan_id:
+                raise AccessDenied("この共有リンクは無効です", "this share link is not valid")
+            if row.revoked_at is not None:
+                raise AccessDenied("この共有リンクは取り消されています", "this share link has been revoked")
+        if lead and not access.is_lead:
+            raise AccessDenied("この操作は代表(lead)だけができます", "only the lead may do this")
+
+    @staticmethod
+    def _require_local(access: Access) -> None:
+        if access.plan_id is not None or not access.is_lead:
+            raise AccessDenied(
+                "共有リンクからは新しい計画を作れません", "a share link cannot create new plans"
+            )
+
+    # ------------------------------------------------------------------------------------------
+    # Reading
+
+    def _info(self, row: Row[Any]) -> PlanInfo:
+        deleted = _aware(row.deleted_at)
+        created, updated = _aware(row.created_at), _aware(row.updated_at)
+        assert created is not None and updated is not None
+        return PlanInfo(row.id, row.name, row.current_version, created, updated, deleted,
+                        deleted + self.retention if deleted else None)
+
+    def _plan_row(self, conn: Connection, plan_id: str, *, allow_deleted: bool = False) -> Row[Any]:
+        row = conn.execute(select(plans).where(plans.c.id == plan_id)).one_or_none()
+        if row is None:
+            raise NotFound(f"計画 {plan_id} はありません", f"no plan {plan_id}")
+        if row.deleted_at is not None and not allow_deleted:
+            raise NotFound(f"計画 {plan_id} は削除されています(元に戻せます)",
+                           f"plan {plan_id} is deleted (it can be restored)", deleted=True)
+        return row
+
+    @staticmethod
+    def _version_json(conn: Connection, plan_id: str, version: int) -> dict[str, Any]:
+        raw = conn.execute(
+            select(plan_versions.c.plan_json).where(
+                plan_versions.c.plan_id == plan_id, plan_versions.c.version == version
+            )
+        ).scalar_one_or_none()
+        if raw is None:
+            raise NotFound(f"計画 {plan_id} に版 {version} はありません", f"plan {plan_id} has no version {version}")
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+    @staticmethod
+    def _versions(conn: Connection, plan_id: str, lo: int = 0, hi: int | None = None) -> list[VersionInfo]:
+        q = select(plan_versions.c.version, plan_versions.c.created_at, plan_versions.c.author,
+                   plan_versions.c.summary, plan_versions.c.summary_en, plan_versions.c.note).where(
+            plan_versions.c.plan_id == plan_id, plan_versions.c.version > lo)
+        if hi is not None:
+            q = q.where(plan_versions.c.version <= hi)
+        out = []
+        for r in conn.execute(q.order_by(plan_versions.c.version.desc())):
+            created = _aware(r.created_at)
+            assert created is not None
+            out.append(VersionInfo(r.version, created, r.author, r.summary, r.summary_en, r.note))
+        return out
+
+    def list_plans(self, access: Access, *, include_deleted: bool = False) -> list[PlanInfo]:
+        q = select(plans)
+        if access.plan_id is not None:
+            q = q.where(plans.c.id == access.plan_id)
+        if not include_deleted:
+            q = q.where(plans.c.deleted_at.is_(None))
+        with read_tx(self.engine) as conn:
+            if access.plan_id is not None:
+                self._authorize(conn, access, access.plan_id)
+            rows = conn.execute(q.order_by(plans.c.updated_at.desc(), plans.c.id)).all()
+        return [self._info(r) for r in rows]
+
+    def open_plan(self, access: Access, plan_id: str) -> OpenedPlan:
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            row = self._plan_row(conn, plan_id)
+            data = self._version_json(conn, plan_id, row.current_version)
+        return OpenedPlan(self._info(row), data, access.role)
+
+    def info(self, access: Access, plan_id: str, *, allow_deleted: bool = True) -> PlanInfo:
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            return self._info(self._plan_row(conn, plan_id, allow_deleted=allow_deleted))
+
+    def history(self, access: Access, plan_id: str) -> list[VersionInfo]:
+        """Every version, newest first (metadata only: opening a plan never loads old versions)."""
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            self._plan_row(conn, plan_id, allow_deleted=True)
+            return self._versions(conn, plan_id)
+
+    def get_version(self, access: Access, plan_id: str, version: int) -> tuple[VersionInfo, dict[str, Any]]:
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            self._plan_row(conn, plan_id, allow_deleted=True)
+            infos = self._versions(conn, plan_id, version - 1, version)
+            if not infos:
+                raise NotFound(f"計画 {plan_id} に版 {version} はありません",
+                               f"plan {plan_id} has no version {version}")
+            return infos[0], self._version_json(conn, plan_id, version)
+
+    def compare(self, access: Access, plan_id: str, version: int, other: int | None = None) -> list[Change]:
+        """The changes from ``version`` to ``other`` (default: the current version)."""
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            row = self._plan_row(conn, plan_id, allow_deleted=True)
+            old = self._version_json(conn, plan_id, version)
+            new = self._version_json(conn, plan_id, row.current_version if other is None else other)
+        return diff(old, new)
+
+    # ------------------------------------------------------------------------------------------
+    # Writing
+
+    def create_plan(self, access: Access, plan: Plan | dict[str, Any], *, name: str | None = None,
+                    note: str | None = None) -> PlanInfo:
+        self._require_local(access)
+        data = _validated(plan)
+        title = _clean_name(name if name is not None else str(data.get("consortium", {}).get("name", "")) or "計画")
+        now = _now()
+        for _attempt in range(5):
+            plan_id = secrets.token_hex(5)
+            try:
+                with write_tx(self.engine) as conn:
+                    conn.execute(insert(plans).values(id=plan_id, name=title, current_version=1,
+                                                      created_at=now, updated_at=now))
+                    conn.execute(insert(plan_versions).values(
+                        plan_id=plan_id, version=1, created_at=now, author=access.author,
+                        summary="新規作成", summary_en="created", note=note, plan_json=_dump(data)))
+            except IntegrityError:
+                continue
+            return PlanInfo(plan_id, title, 1, now, now)
+        raise StoreError("計画の ID を割り当てられませんでした", "could not allocate a plan id")
+
+    def save(self, access: Access, plan_id: str, plan: Plan | dict[str, Any], base_version: int,
+             *, note: str | None = None) -> SaveResult:
+        """Save ``plan`` as the next version, provided the plan is still at ``base_version``.
+
+        Raises :class:`Conflict` (another save got there first), :class:`AccessDenied` (the role may not
+        make this change, or the link is revoked), :class:`InvalidPlan`, :class:`NotFound`.
+        An unchanged plan writes nothing and returns ``changed=False``.
+        """
+        return self._save(access, plan_id, _validated(plan), base_version, note=note)
+
+    def _save(self, access: Access, plan_id: str, new: dict[str, Any], base_version: int, *,
+              note: str | None = None, prefix: tuple[str, str] | None = None) -> SaveResult:
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            row = self._plan_row(conn, plan_id)
+            if row.current_version != base_version:
+                raise self._conflict(conn, plan_id, base_version, row.current_version, new)
+            current = self._version_json(conn, plan_id, base_version)
+            changes = diff(current, new)
+            if not changes:
+                return SaveResult(plan_id, base_version, False, "変更なし", "no change", [])
+            check_edit(access, current, new, changes)
+            summary, summary_en = summarize(changes, "ja"), summarize(changes, "en")
+            if prefix is not None:
+                summary, summary_en = f"{prefix[0]}:{summary}", f"{prefix[1]}: {summary_en}"
+            now = _now()
+            swapped = conn.execute(
+                update(plans)
+                .where(plans.c.id == plan_id, plans.c.current_version == base_version)
+                .values(current_version=base_version + 1, updated_at=now)
+            ).rowcount
+            if swapped != 1:
+                latest = self._plan_row(conn, plan_id).current_version
+                raise self._conflict(conn, plan_id, base_version, latest, new)
+            conn.execute(insert(plan_versions).values(
+                plan_id=plan_id, version=base_version + 1, created_at=now, author=access.author,
+                summary=summary, summary_en=summary_en, note=note, plan_json=_dump(new)))
+        return SaveResult(plan_id, base_version + 1, True, summary, summary_en, changes)
+
+    def _conflict(self, conn: Connection, plan_id: str, base: int, current: int,
+                  mine: dict[str, Any]) -> Conflict:
+        if base < 1 or base > current:
+            raise StoreError(f"版 {base} は存在しません(現在は版 {current})",
+                             f"there is no version {base} (the plan is at version {current})")
+        base_json = self._version_json(conn, plan_id, base)
+        cur_json = self._version_json(conn, plan_id, current)
+        return Conflict(plan_id, base, current, diff(base_json, cur_json),
+                        self._versions(conn, plan_id, base, current), cur_json, mine, diff(base_json, mine))
+
+    def reapply(self, access: Access, plan_id: str, base_version: int, mine: Plan | dict[str, Any],
+                *, note: str | None = None) -> SaveResult:
+        """Apply my edit (``mine`` relative to ``base_version``) on top of the current plan and save.
+
+        Raises :class:`ReapplyFailed` when both edits touch the same field or item, and :class:`Conflict`
+        when yet another save lands meanwhile (call again with the new conflict).
+        """
+        mine_json = _validated(mine)
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            row = self._plan_row(conn, plan_id)
+            base = self._version_json(conn, plan_id, base_version)
+            theirs = self._version_json(conn, plan_id, row.current_version)
+            current_version = row.current_version
+        try:
+            merged = merge(base, theirs, mine_json)
+        except MergeConflict as exc:
+            raise ReapplyFailed(exc.paths) from None
+        return self._save(access, plan_id, _validated(merged), current_version, note=note)
+
+    def restore(self, access: Access, plan_id: str, version: int, *, base_version: int | None = None,
+                note: str | None = None) -> SaveResult:
+        """Make version ``version`` the current plan again (as a new version; nothing is rewritten)."""
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            row = self._plan_row(conn, plan_id)
+            old = self._version_json(conn, plan_id, version)
+        base = row.current_version if base_version is None else base_version
+        return self._save(access, plan_id, _validated(old), base, note=note,
+                          prefix=(f"版 {version} に戻す", f"restored version {version}"))
+
+    def rename(self, access: Access, plan_id: str, name: str) -> PlanInfo:
+        title = _clean_name(name)
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            self._plan_row(conn, plan_id)
+            conn.execute(update(plans).where(plans.c.id == plan_id).values(name=title))
+            return self._info(self._plan_row(conn, plan_id))
+
+    def duplicate(self, access: Access, plan_id: str, *, name: str | None = None) -> PlanInfo:
+        self._require_local(access)
+        opened = self.open_plan(access, plan_id)
+        title = name if name is not None else f"{opened.info.name} のコピー"
+        return self.create_plan(access, opened.plan, name=title[:200], note=f"複製元 / copied from {plan_id}")
+
+    def delete(self, access: Access, plan_id: str) -> PlanInfo:
+        """Soft delete: hidden from the list, restorable with :meth:`undelete` for the retention period."""
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            self._plan_row(conn, plan_id)
+            conn.execute(update(plans).where(plans.c.id == plan_id).values(deleted_at=_now()))
+            return self._info(self._plan_row(conn, plan_id, allow_deleted=True))
+
+    def undelete(self, access: Access, plan_id: str) -> PlanInfo:
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            self._plan_row(conn, plan_id, allow_deleted=True)
+            conn.execute(update(plans).where(plans.c.id == plan_id).values(deleted_at=None))
+            return self._info(self._plan_row(conn, plan_id))
+
+    def purge_expired(self, now: datetime | None = None) -> list[str]:
+        """Remove for good the plans deleted longer ago than the retention period; their ids."""
+        cutoff = (now or _now()) - self.retention
+        with write_tx(self.engine) as conn:
+            ids = list(conn.execute(
+                select(plans.c.id).where(plans.c.deleted_at.is_not(None), plans.c.deleted_at < cutoff)
+            ).scalars())
+            if ids:
+                conn.execute(delete(share_links).where(share_links.c.plan_id.in_(ids)))
+                conn.execute(delete(plan_versions).where(plan_versions.c.plan_id.in_(ids)))
+                conn.execute(delete(plans).where(plans.c.id.in_(ids)))
+        return ids
+
+    # ------------------------------------------------------------------------------------------
+    # Share links
+
+    def create_share(self, access: Access, plan_id: str, role: str, *, label: str = "") -> tuple[str, ShareInfo]:
+        """A new share link: returns (token, info).  The token is shown only now; only its hash is kept."""
+        role = role.strip()
+        if not valid_role(role):
+            raise StoreError(f"役割 {role!r} は使えません(lead または member:<ID>)",
+                             f"unknown role {role!r} (lead or member:<id>)")
+        label = " ".join(label.split())[:200]
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            row = self._plan_row(conn, plan_id)
+            if role.startswith("member:"):
+                member = role.split(":", 1)[1]
+                current = self._version_json(conn, plan_id, row.current_version)
+                if not any(m.get("id") == member for m in current.get("members", [])):
+                    raise StoreError(f"メンバー {member} はこの計画にいません", f"member {member} is not in this plan")
+            share_id = conn.execute(insert(share_links).values(
+                plan_id=plan_id, token_hash=hash_token(token), role=role, label=label, created_at=now,
+                created_by=access.author).returning(share_links.c.id)).scalar_one()
+        return token, ShareInfo(share_id, plan_id, role, label, now, access.author)
+
+    def list_shares(self, access: Access, plan_id: str) -> list[ShareInfo]:
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            rows = conn.execute(select(share_links).where(share_links.c.plan_id == plan_id)
+                                .order_by(share_links.c.id)).all()
+        out = []
+        for r in rows:
+            created = _aware(r.created_at)
+            assert created is not None
+            out.append(ShareInfo(r.id, r.plan_id, r.role, r.label, created, r.created_by, _aware(r.revoked_at)))
+        return out
+
+    def revoke_share(self, access: Access, plan_id: str, share_id: int) -> None:
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            done = conn.execute(
+                update(share_links)
+                .where(share_links.c.id == share_id, share_links.c.plan_id == plan_id,
+                       share_links.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            ).rowcount
+            if done != 1:
+                exists = conn.execute(select(share_links.c.id).where(
+                    share_links.c.id == share_id, share_links.c.plan_id == plan_id)).one_or_none()
+                if exists is None:
+                    raise NotFound(f"共有リンク {share_id} はありません", f"no share link {share_id}")
+
+
+def open_store(url: str | None = None, **kwargs: Any) -> Store:
+    """The store configured by the environment (see :mod:`planner.store.config`)."""
+    return Store(url, **kwargs)
+
+
+
