@@ -1,0 +1,112 @@
+"""``kyoso export`` and ``kyoso import-costs`` (registered by planner/cli.py through :func:`register`).
+
+Exit codes as for ``kyoso check``: 0 done and the plan has no error finding; 1 done but the plan has
+an error finding (the documents are still written, the import still applied); 2 an input cannot be
+read (plan, workbook or a cell of it; nothing is written).  Input files are never written to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text.rstrip("\n") + "\n")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import planner
+    from exports.context import ExportError
+    from exports.packet import write_export
+    from planner.cli import _load
+
+    ja = args.lang == "ja"
+    plan = _load(args.plan, args.lang)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        _err(f"{out}: フォルダではありません" if ja else f"{out}: not a folder")
+        return EXIT_UNREADABLE
+    password = args.password
+    if password is None and args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            _err(f"環境変数 {args.password_env} が空です" if ja else f"environment variable {args.password_env} is empty")
+            return EXIT_UNREADABLE
+    started = time.perf_counter()
+    try:
+        written = write_export(plan, out, password=password or None, protect=(Path(args.plan),))
+    except (FileExistsError, ExportError) as exc:
+        _err(str(exc))
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        _err(f"{out}: 書き込めません: {exc.strerror}" if ja else f"{out}: cannot write: {exc.strerror}")
+        return EXIT_UNREADABLE
+    elapsed = time.perf_counter() - started
+    result = planner.evaluate(plan)
+    for path in written:
+        print(path)
+    print((f"{len(written)} ファイルを書き出しました({elapsed:.2f} 秒)" if ja
+           else f"wrote {len(written)} files ({elapsed:.2f} s)") + ("、zip は AES-256 で暗号化" if ja and password
+                                                                  else ", zip encrypted with AES-256" if password
+                                                                  else ""))
+    if result.has_errors:
+        n = result.count("error")
+        _err(f"注意: 計画にエラーが {n} 件あります(kyoso check で確認してください)" if ja
+             else f"note: the plan has {n} error finding(s) (see kyoso check)")
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def cmd_import_costs(args: argparse.Namespace) -> int:
+    from exports.costs_import import import_costs
+    from planner.cli import _load
+
+    ja = args.lang == "ja"
+    plan = _load(args.plan, args.lang)
+    out = Path(args.out)
+    inputs = {Path(args.plan).resolve(), Path(args.book).resolve()}
+    if out.resolve() in inputs:
+        _err(f"{out}: 入力ファイルには書き込みません。別のファイル名を指定してください" if ja
+             else f"{out}: refusing to overwrite an input file; give another name")
+        return EXIT_UNREADABLE
+    if out.is_dir():
+        _err(f"{out}: フォルダです(ファイル名を指定してください)" if ja else f"{out}: is a folder")
+        return EXIT_UNREADABLE
+    report = import_costs(plan, Path(args.book))
+    for line in report.summary_lines(args.lang):
+        print(line)
+    if not report.ok or report.plan is None:
+        _err(f"{args.book}: 取り込めません。{out} は作成していません" if ja
+             else f"{args.book}: not imported; {out} was not written")
+        return EXIT_UNREADABLE
+    text = json.dumps(report.plan.to_json_dict(), ensure_ascii=False, indent=1) + "\n"
+    try:
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        _err(f"{out}: 書き込めません: {exc.strerror}" if ja else f"{out}: cannot write: {exc.strerror}")
+        return EXIT_UNREADABLE
+    print(f"{out} に書き出しました" if ja else f"wrote {out}")
+    after = report.after
+    return EXIT_ERRORS if after is not None and after.has_errors else EXIT_OK
+
+
+def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add("export", cmd_export, "write the application workbooks, the submission zip and the .eml draft")
+    p.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--password", help="encrypt the zip with AES-256 using this password")
+    group.add_argument("--password-env", metavar="VAR", help="take the zip password from this environment variable")
+    q = add("import-costs", cmd_import_costs, "read an edited 経費内訳 workbook back into the plan's cost lines")
+    q.add_argument("book", help="the exported (and edited) application workbook (.xlsx)")
+    q.add_argument("-o", "--out", required=True, help="the new plan file to write (never the input)")
