@@ -6,21 +6,40 @@ it and render its :class:`~planner.result.Result`.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, overload
 
 import schemas.loader as _loader
+from planner import itdonyu as _itdonyu  # noqa: F401  (registers the IT導入補助金 engine's parameter model)
 from planner import kyoso as _kyoso  # noqa: F401  (registers the engine's parameter model)
+from planner.itdonyu.engine import evaluate_itdonyu
+from planner.itdonyu.result import ItdonyuResult
 from planner.kyoso.engine import evaluate_kyoso
 from planner.pack import PackError, RulePack, available_pack_ids, get_pack, load_all_packs
 from planner.result import Finding, LineResult, MemberResult, RatioCheck, Reduction, Result
+from schemas.itdonyu import Application
 from schemas.plan import Plan
 
-_ENGINES = {"kyoso": evaluate_kyoso}
+_ENGINES: dict[str, Callable[[Any, RulePack[Any]], Result | ItdonyuResult]] = {
+    "kyoso": evaluate_kyoso,
+    "itdonyu": evaluate_itdonyu,
+}
 
-_loader.known_programs = available_pack_ids
 
 
-def evaluate(plan: Plan, pack: RulePack[Any] | None = None) -> Result:
+def kyoso_pack_ids() -> list[str]:
+    """The rule packs a ``kyoso-plan/1`` file may name (other engines read other file formats)."""
+    return [pid for pid in available_pack_ids() if get_pack(pid).header.engine == "kyoso"]
+
+
+_loader.known_programs = kyoso_pack_ids
+
+
+@overload
+def evaluate(plan: Plan, pack: RulePack[Any] | None = None) -> Result: ...
+@overload
+def evaluate(plan: Application, pack: RulePack[Any] | None = None) -> ItdonyuResult: ...
+def evaluate(plan: Plan | Application, pack: RulePack[Any] | None = None) -> Result | ItdonyuResult:
     """Evaluate a validated plan under its rule pack (``plan.program``) or the one given."""
     pack = pack or get_pack(plan.program)
     engine = _ENGINES.get(pack.header.engine)

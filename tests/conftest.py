@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The app autosaves accepted edits to the plan store: tests must never write into ./data of the checkout.
+os.environ.setdefault("KYOSO_DATA_DIR", tempfile.mkdtemp(prefix="kyoso-test-data-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

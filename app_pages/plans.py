@@ -1,0 +1,302 @@
+"""計画の管理: the stored plans (list, open, new, duplicate, rename, delete/undelete), the open plan's
+history (view, compare with the current plan, restore) and its share links (lead only).
+
+Everything goes through ``ui.store_bridge`` / ``planner.store``; the store enforces the roles, this page
+only hides what the role cannot do.  The open plan's id is in the URL (``?plan=…``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+import planner
+from planner.store import Access, AccessDenied, NotFound, Store, StoreError
+from schemas import PlanLoadError, load_plan
+from ui import fmt, state
+from ui import store_bridge as bridge
+
+_T: dict[str, tuple[str, str]] = {
+    "title": ("計画の管理", "Plans"),
+    "off": ("計画ストアを開けません: {why}", "The plan store cannot be opened: {why}"),
+    "current": ("開いている計画", "Open plan"),
+    "none_open": ("この計画はまだ保存されていません。最初の編集で自動保存されます。",
+                  "This plan is not stored yet; the first edit saves it."),
+    "save_now": ("今すぐ保存", "Save now"),
+    "name": ("計画名", "Plan name"),
+    "rename": ("名前を変更", "Rename"),
+    "renamed": ("名前を変更しました", "Renamed"),
+    "list": ("保存されている計画", "Stored plans"),
+    "col.name": ("計画名", "name"),
+    "col.id": ("ID", "id"),
+    "col.version": ("版", "version"),
+    "col.updated": ("更新日時", "updated"),
+    "col.open": ("表示中", "open"),
+    "pick": ("計画を選ぶ", "Choose a plan"),
+    "open": ("開く", "Open"),
+    "duplicate": ("複製", "Duplicate"),
+    "delete": ("削除", "Delete"),
+    "deleted_ok": ("削除しました({until} まで元に戻せます)", "Deleted (can be undone until {until})"),
+    "new": ("新しい空の計画", "New empty plan"),
+    "new_name": ("新しいコンソーシアム", "New consortium"),
+    "deleted": ("削除した計画(元に戻せます)", "Deleted plans (restorable)"),
+    "undelete": ("元に戻す", "Undelete"),
+    "purge": ("{until} に完全に削除されます", "removed for good on {until}"),
+    "history": ("変更履歴", "History"),
+    "col.author": ("作成者", "author"),
+    "col.summary": ("変更内容", "change"),
+    "col.time": ("日時", "time"),
+    "col.note": ("メモ", "note"),
+    "version": ("版を選ぶ", "Choose a version"),
+    "view": ("この版の内容", "This version"),
+    "compare": ("現在の計画との差分", "Compared with the current plan"),
+    "same": ("現在の計画と同じです", "Same as the current plan"),
+    "restore": ("この版に戻す", "Restore this version"),
+    "restored": ("版 {old} を復元しました(新しい版 {new})", "Version {old} restored (new version {new})"),
+    "share": ("共有リンク", "Share links"),
+    "share_help": ("リンクを知っている人がこの計画を開けます。lead はすべて、member:<ID> はそのメンバーの情報と経費行だけを編集できます。",
+                   "Whoever has a link opens this plan: lead edits everything, member:<id> only that member's record and cost lines."),
+    "role": ("役割", "Role"),
+    "label": ("相手の名前(履歴に表示)", "Who it is for (shown in the history)"),
+    "make_link": ("リンクを作成", "Create link"),
+    "new_link": ("新しいリンク(この画面でのみ表示されます。コピーして渡してください)",
+                 "New link (shown only now: copy it and pass it on)"),
+    "revoke": ("取り消す", "Revoke"),
+    "revoked": ("取り消しました", "Revoked"),
+    "col.role": ("役割", "role"),
+    "col.label": ("名前", "label"),
+    "col.state": ("状態", "state"),
+    "active": ("有効", "active"),
+    "inactive": ("取消済み", "revoked"),
+    "member_view": ("この共有リンクの役割は {role} です。", "This share link's role is {role}."),
+    "figures": ("補助金額 {subsidy} · 申請経費 {claimed} · エラー {errors} 件",
+                "Subsidy {subsidy} · claimed {claimed} · {errors} error(s)"),
+}
+
+
+def tr(key: str, **kw: Any) -> str:
+    ja, en = _T[key]
+    text = ja if state.lang() == "ja" else en
+    return text.format(**kw) if kw else text
+
+
+def _when(dt: Any) -> str:
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt is not None else ""
+
+
+def _run(action: Any, ok: str | None = None) -> Any:
+    """Run a store action; its refusal or error becomes a message, never a traceback."""
+    try:
+        value = action()
+    except (StoreError, PlanLoadError) as exc:
+        st.error(exc.message(state.lang()))
+        return None
+    if ok:
+        st.success(ok)
+    return value
+
+
+def _access(store: Store) -> Access | None:
+    b = bridge.binding()
+    if b is not None:
+        return b.access
+    try:
+        return store.local_access()
+    except AccessDenied:
+        return None
+
+
+# -- sections ------------------------------------------------------------------------------------------
+
+
+def _current(store: Store, access: Access) -> None:
+    b = bridge.binding()
+    st.markdown(f"##### {tr('current')}")
+    if b is None:
+        st.info(tr("none_open"))
+        if st.button(tr("save_now"), key="plans_save_now", icon=":material/save:"):
+            bridge.on_plan_accepted(state.get_plan(), None)
+            st.rerun()
+        return
+    info = _run(lambda: store.info(access, b.plan_id))
+    if info is None:
+        return
+    st.markdown(f"**{info.name}** · ID `{info.id}` · {'版' if state.lang() == 'ja' else 'version'} {info.version}")
+    if not access.is_lead:
+        st.caption(tr("member_view", role=access.role))
+        return
+    with st.form("plans_rename", border=False):
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        name = left.text_input(tr("name"), value=info.name, max_chars=200)
+        if right.form_submit_button(tr("rename")) and name.strip() and name != info.name:
+            if _run(lambda: store.rename(access, b.plan_id, name), tr("renamed")) is not None:
+                bridge.renamed(name)
+
+
+def _plan_list(store: Store, access: Access) -> None:
+    st.markdown(f"##### {tr('list')}")
+    plans = _run(lambda: store.list_plans(access, include_deleted=True)) or []
+    live = [p for p in plans if p.deleted_at is None]
+    deleted = [p for p in plans if p.deleted_at is not None]
+    b = bridge.binding()
+    if st.button(tr("new"), key="plans_new", icon=":material/add:"):
+        bridge.start_new(state.empty_plan(tr("new_name"), state.get_plan().program), None)
+        st.rerun()
+    if live:
+        st.dataframe(
+            pd.DataFrame([{
+                tr("col.open"): "●" if b is not None and b.plan_id == p.id else "",
+                tr("col.name"): p.name, tr("col.id"): p.id, tr("col.version"): p.version,
+                tr("col.updated"): _when(p.updated_at)} for p in live]),
+            hide_index=True, width="stretch",
+        )
+        ids = [p.id for p in live]
+        names = {p.id: f"{p.name}({p.id})" for p in live}
+        choice = st.selectbox(tr("pick"), ids, format_func=names.__getitem__, key="plans_pick",
+                              index=ids.index(b.plan_id) if b is not None and b.plan_id in ids else 0)
+        c1, c2, c3 = st.columns(3)
+        if c1.button(tr("open"), key="plans_open", icon=":material/folder_open:", width="stretch"):
+            if bridge.open_plan(choice):
+                st.rerun()
+        if c2.button(tr("duplicate"), key="plans_dup", icon=":material/content_copy:", width="stretch"):
+            info = _run(lambda: store.duplicate(access, choice))
+            if info is not None and bridge.open_plan(info.id):
+                st.rerun()
+        if c3.button(tr("delete"), key="plans_delete", icon=":material/delete:", width="stretch"):
+            info = _run(lambda: store.delete(access, choice))
+            if info is not None:
+                if b is not None and b.plan_id == choice:
+                    bridge.forget()
+                bridge.message("success", tr("deleted_ok", until=_when(info.purge_after)))
+                st.rerun()
+    if deleted:
+        with st.expander(tr("deleted")):
+            labels = {p.id: f"{p.name}({p.id})· {tr('purge', until=_when(p.purge_after))}" for p in deleted}
+            pick = st.selectbox(tr("pick"), list(labels), format_func=labels.__getitem__, key="plans_pick_deleted")
+            if st.button(tr("undelete"), key="plans_undelete", icon=":material/restore_from_trash:"):
+                if _run(lambda: store.undelete(access, pick)) is not None:
+                    st.rerun()
+
+
+def _history(store: Store, access: Access) -> None:
+    b = bridge.binding()
+    if b is None:
+        return
+    st.markdown(f"##### {tr('history')}")
+    versions = _run(lambda: store.history(access, b.plan_id)) or []
+    lang = state.lang()
+    st.dataframe(
+        pd.DataFrame([{
+            tr("col.version"): v.version, tr("col.time"): _when(v.created_at), tr("col.author"): v.author,
+            tr("col.summary"): v.summary_text(lang), tr("col.note"): v.note or ""} for v in versions]),
+        hide_index=True, width="stretch", height=min(400, 38 + 35 * len(versions)),
+    )
+    numbers = [v.version for v in versions]
+    if len(numbers) < 2:
+        return
+    picked = st.selectbox(tr("version"), numbers[1:], key="plans_version",
+                          format_func=lambda n: next(f"{n}: {v.summary_text(lang)}" for v in versions if v.version == n))
+    got = _run(lambda: store.get_version(access, b.plan_id, picked))
+    if got is None:
+        return
+    _info, data = got
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{tr('view')}**")
+        try:
+            result = planner.evaluate(load_plan(data))
+            st.caption(tr("figures", subsidy=fmt.yen(result.subsidy_yen), claimed=fmt.yen(result.claimed_total_yen),
+                          errors=result.count("error")))
+        except (PlanLoadError, planner.PackError) as exc:
+            st.caption(str(exc))
+        st.json(data, expanded=False)
+    with right:
+        st.markdown(f"**{tr('compare')}**")
+        changes = _run(lambda: store.compare(access, b.plan_id, picked)) or []
+        if changes:
+            st.code("\n".join(c.text(lang) for c in changes), language=None)
+        else:
+            st.caption(tr("same"))
+        if st.button(tr("restore"), key="plans_restore", icon=":material/history:"):
+            result_ = _run(lambda: store.restore(access, b.plan_id, picked, base_version=b.version))
+            if result_ is not None and bridge.open_plan(b.plan_id, b.token):
+                bridge.message("success", tr("restored", old=picked, new=result_.version))
+                st.rerun()
+
+
+def _base_url() -> str:
+    try:
+        url = str(st.context.url or "")
+    except Exception:
+        url = ""
+    return url.split("?", 1)[0] or "http://localhost:8501/"
+
+
+def _sharing(store: Store, access: Access) -> None:
+    b = bridge.binding()
+    if b is None or not access.is_lead:
+        return
+    st.markdown(f"##### {tr('share')}")
+    st.caption(tr("share_help"))
+    plan = state.get_plan()
+    roles = ["lead", *(f"member:{m.id}" for m in plan.members)]
+    names = {f"member:{m.id}": f"member:{m.id}({m.name})" for m in plan.members}
+    with st.form("plans_share", border=True):
+        c1, c2 = st.columns(2)
+        role = c1.selectbox(tr("role"), roles, format_func=lambda r: names.get(r, r))
+        label = c2.text_input(tr("label"), max_chars=200)
+        submitted = st.form_submit_button(tr("make_link"), icon=":material/link:")
+    if submitted:
+        made = _run(lambda: store.create_share(access, b.plan_id, role, label=label))
+        if made is not None:
+            token, _share = made
+            link = f"{_base_url().rstrip('/')}/?{urlencode({'plan': b.plan_id, 'token': token})}"
+            st.success(tr("new_link"))
+            st.code(link, language=None)
+    shares = _run(lambda: store.list_shares(access, b.plan_id)) or []
+    if shares:
+        st.dataframe(pd.DataFrame([{
+            "ID": s.id, tr("col.role"): s.role, tr("col.label"): s.label, tr("col.time"): _when(s.created_at),
+            tr("col.state"): tr("inactive") if s.revoked_at else tr("active")} for s in shares]),
+            hide_index=True, width="stretch")
+        active = [s for s in shares if s.revoked_at is None]
+        if active:
+            left, right = st.columns([3, 1], vertical_alignment="bottom")
+            pick = left.selectbox(tr("revoke"), [s.id for s in active], key="plans_revoke_pick",
+                                  format_func=lambda i: next(f"{s.id}: {s.role} {s.label}" for s in active if s.id == i))
+            if right.button(tr("revoke"), key="plans_revoke", icon=":material/link_off:"):
+                def revoke() -> bool:
+                    store.revoke_share(access, b.plan_id, pick)
+                    return True
+
+                if _run(revoke) is not None:
+                    bridge.message("success", tr("revoked"))
+                    st.rerun()
+
+
+def render() -> None:
+    st.subheader(tr("title"))
+    for kind, text in bridge.pop_messages():  # when the frame does not show them (render_status) already
+        (st.error if kind == "error" else st.success)(text)
+    store = bridge.get_store()
+    if store is None:
+        st.error(tr("off", why=st.session_state.get("_store_error", "")))
+        return
+    access = _access(store)
+    if access is None:
+        st.warning(bridge.tr("need_token"))
+        return
+    try:
+        _current(store, access)
+        if access.plan_id is None:
+            _plan_list(store, access)
+        _history(store, access)
+        _sharing(store, access)
+    except NotFound as exc:
+        st.error(exc.message(state.lang()))
+
+
+render()

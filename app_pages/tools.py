@@ -1,0 +1,87 @@
+"""ITツールと連携: tools and integrations editable, the graph drawn with its findings beside it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from planner.result import Finding
+from schemas.plan import METHODS
+from ui import charts, state
+from ui.editors import Col, table_editor
+from ui.i18n import method_label, t
+from ui.pages import finding_box
+
+GRAPH_RULE_PREFIXES = ("plan.", "tool.", "integration.", "graph.", "member.sme_user_without_integration",
+                       "member.user_is_provider")
+
+
+def render() -> None:
+    plan = state.get_plan()
+    result = state.current_result()
+    members = {m.id: m for m in plan.members}
+    tools = {tl.id: tl for tl in plan.tools}
+    vendors = [m.id for m in plan.members if m.role == "it_vendor"]
+    users = [m.id for m in plan.members if m.role == "sme_user"]
+    problems = result.graph.problem_nodes
+
+    def member_fmt(x: object) -> str:
+        m = members.get(str(x))
+        return f"{x} {m.name}" if m else str(x)
+
+    def tool_fmt(x: object) -> str:
+        tl = tools.get(str(x))
+        return f"{x} {tl.name}" if tl else str(x)
+
+    st.subheader(t("t.tools"))
+    st.caption(t("t.tools_help"))
+    table_editor(
+        "tools",
+        "tools",
+        [
+            Col("id", "id", t("col.id"), width="small", pinned=True),
+            Col("name", "text", t("col.name"), width="medium"),
+            Col("vendor", "select", t("col.vendor"), options=vendors, fmt=member_fmt),
+            Col("external_vendor", "text", t("col.external_vendor")),
+            Col("has_sales_record", "reqbool", t("col.has_sales_record")),
+            Col("problems", "ro_text", t("col.problems")),
+            Col("users", "multi", t("col.users"), options=users, fmt=member_fmt, width="large"),
+            Col("description", "text", t("col.description")),
+        ],
+        readonly=lambda: {"problems": [", ".join(problems.get(f"tool:{tl.id}", [])) for tl in plan.tools]},
+        id_prefix="t",
+        rename_kind="tool",
+    )
+
+    st.subheader(t("t.integrations"))
+    table_editor(
+        "integrations",
+        "integrations",
+        [
+            Col("id", "id", t("col.id"), width="small", pinned=True),
+            Col("from", "select", t("col.from"), options=list(tools), fmt=tool_fmt, width="medium"),
+            Col("to", "select", t("col.to"), options=list(tools), fmt=tool_fmt, width="medium"),
+            Col("method", "select", t("col.method"), options=METHODS, fmt=method_label),
+            Col("new_development", "reqbool", t("col.new_development")),
+            Col("description", "text", t("col.description")),
+        ],
+        id_prefix="i",
+        rename_kind="integration",
+    )
+
+    st.subheader(t("t.graph"))
+    left, right = st.columns([3, 2])
+    with left:
+        if plan.members or plan.tools:
+            st.graphviz_chart(state.memo_get("graph_dot", lambda: charts.graph_dot(result)), width="stretch")
+        st.caption(t("t.legend", methods=charts.method_legend()))
+        st.caption(t("t.components", n=len(result.graph.components)))
+    with right:
+        st.markdown(f"**{t('t.findings')}**")
+        graph_findings: list[Finding] = [f for f in result.findings if f.rule.startswith(GRAPH_RULE_PREFIXES)]
+        if not graph_findings:
+            st.success(t("r.none"))
+        for f in graph_findings:
+            finding_box(f)
+
+
+render()

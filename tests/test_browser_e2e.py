@@ -1,0 +1,214 @@
+"""Real browser, end to end: Debian's Chromium via Playwright against ``streamlit run`` on 127.0.0.1.
+
+The server is started the way ``make run`` starts it (``-- --plan examples/model-case-2.json``).
+
+Opens the app, loads the sample, edits one cost cell in the data grid, sees the subsidy change, downloads
+the plan JSON and takes a screenshot of every page into ``test-output/screenshots/``.  The server is
+started by the test on a free port and always stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.conftest import ROOT, SAMPLE_PLAN, SHARED
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXPECTED = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
+PAGES = [("consortium", "コンソーシアム"), ("tools", "ITツールと連携"), ("costs", "経費"), ("checks", "ルールチェック"),
+         ("subsidy", "補助金額")]
+PAGES += [(p, t) for p, t in (("scenarios", "シナリオ・最適化"), ("export", "書類出力"))
+          if (ROOT / "app_pages" / f"{p}.py").is_file()]
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+             "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--", "--plan", "examples/model-case-2.json"],  # as `make run` starts it
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+    text = log.read_text()
+    assert "Traceback" not in text, text
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Page]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale="ja-JP")
+        pg = context.new_page()
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+
+
+def _metric(page: Page, label: str) -> str:
+    box = page.locator("[data-testid=stMetric]").filter(has=page.get_by_text(label, exact=True))
+    return box.locator("[data-testid=stMetricValue]").inner_text().strip()
+
+
+def _settle(page: Page) -> None:
+    """Wait until the script run finished (the status widget disappears) and the page has content."""
+    page.wait_for_selector("[data-testid=stMetric]", timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
+    )
+    page.wait_for_timeout(400)
+
+
+def _nav(page: Page, title: str) -> None:
+    page.locator("[data-testid=stSidebarNav]").get_by_text(title, exact=True).click()
+    _settle(page)
+
+
+def _screenshot(page: Page, path: Path) -> None:
+    """The whole page: the viewport grows to the main area's height (it scrolls inside its own element)."""
+    height = 1000
+    for _ in range(3):  # charts and grids lay out again at the new size; measure until it is stable
+        measured = int(page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight"))
+        if measured <= height:
+            break
+        height = measured + 40
+        page.set_viewport_size({"width": 1500, "height": height})
+        page.wait_for_timeout(1000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.wait_for_timeout(300)
+
+
+def _yen(text: str) -> int:
+    return int(text.replace("¥", "").replace(",", ""))
+
+
+def test_browser_end_to_end(page: Page, server: str, output_dir: Path) -> None:
+    shots = output_dir / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    page.goto(server)
+    _settle(page)
+
+    # start from an empty plan, then load the bundled sample through the sidebar
+    page.get_by_role("button", name="新しい空の計画").click()
+    _settle(page)
+    expect(page.locator("[data-testid=stMetric]").filter(has_text="補助金額")).to_contain_text("¥0")
+    page.get_by_role("button", name="サンプルを読み込む").click()
+    _settle(page)
+    assert _yen(_metric(page, "補助金額")) == EXPECTED["subsidy_yen"]
+
+    # edit one cost cell in the grid: c4 (u3's software, row 4) unit price 600,000 → 300,000
+    _nav(page, "経費")
+    grid = page.locator("[class*='st-key-ed-costs-'] [data-testid=stDataFrameResizable]")
+    expect(grid).to_be_visible()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    row_h = 35
+    # the ID column (first after the row markers) of the fourth data row
+    selected = grid.locator("td[aria-selected=true]")
+    page.mouse.click(box["x"] + 70, box["y"] + row_h * 4 + row_h / 2)
+    expect(selected).to_have_text("c4")
+    for _ in range(8):  # ID → メンバー → STEP → 経費区分 → 説明 → 申請額 → 補助対象額 → 減額したルール → 単価
+        page.keyboard.press("ArrowRight")
+    expect(selected).to_have_attribute("aria-colindex", "9")
+    page.keyboard.press("Enter")  # open the cell editor (what a double-click does)
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.tagName === 'INPUT'"
+        " && document.activeElement.value === '600000'",
+        timeout=10_000,
+    )
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("300000")
+    page.wait_for_function("() => document.activeElement && document.activeElement.value === '300000'")
+    page.wait_for_timeout(300)  # let the editor's React state take the typed value before Enter commits it
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(500)
+    _settle(page)
+    page.screenshot(path=str(output_dir / "e2e-after-edit.png"))
+    expect(page.locator("[data-testid=stMetric]").filter(has_text="補助金額")).to_contain_text(
+        f"¥{EXPECTED['subsidy_yen'] - 200_000:,}", timeout=20_000
+    )
+
+    # download the plan JSON: it carries the edit and loads back
+    download_button = page.locator("[data-testid=stSidebar]").get_by_role("button", name="計画JSONをダウンロード")
+    with page.expect_download(timeout=30_000) as info:
+        download_button.click()
+    target = output_dir / "e2e-plan.json"
+    info.value.save_as(target)
+    saved: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
+    c4 = next(c for c in saved["costs"] if c["id"] == "c4")
+    assert c4["unit_price_yen"] == 300000
+    sample_c4 = next(c for c in sample["costs"] if c["id"] == "c4")
+    assert {k: v for k, v in c4.items() if k != "unit_price_yen"} == {
+        k: v for k, v in sample_c4.items() if k != "unit_price_yen"
+    }
+
+    # a screenshot of every page (Japanese must render: fonts-noto-cjk)
+    for slug, title in PAGES:
+        _nav(page, title)
+        assert page.locator("[data-testid=stException]").count() == 0, slug
+        _screenshot(page, shots / f"{slug}.png")
+        assert (shots / f"{slug}.png").stat().st_size > 10_000
+    assert not errors, errors
