@@ -1,0 +1,22 @@
+"""The IT導入補助金 engine (rule packs ``itdonyu-2017`` … ``itdonyu-2025``): frames, group rules, comparison."""
+
+from __future__ import annotations
+
+import schemas.itdonyu as _schema
+from planner.itdonyu.params import ItdonyuParams
+from planner.pack import available_pack_ids, get_pack, register_engine
+
+register_engine("itdonyu", ItdonyuParams)
+
+
+def pack_frames() -> dict[str, list[str]]:
+    """IT導入補助金 pack id → the frame ids it offers (the loader checks ``program`` and ``frame`` with it)."""
+    out: dict[str, list[str]] = {}
+    for pid in available_pack_ids():
+        pack = get_pack(pid)
+        if pack.header.engine == "itdonyu":
+            out[pid] = list(pack.params.frames())
+    return out
+
+
+_schema.pack_frames = pack_frames
