@@ -146,7 +146,8 @@ def test_two_tabs_on_one_plan(browser: Any, server: str, app_db: Store, output_d
         assert app_db.open_plan(me, pid).plan["consortium"]["name"] == "タブAの名前"
 
         # B, still on version 1, edits the contact's company: conflict showing A's change, nothing written
-        tab_b.get_by_text("連絡先(幹事社の担当者)").click()
+        tab_b.get_by_text("編集", exact=True).first.click()  # the contact fields show while 「編集」 is on
+        _settle(tab_b)
         _type(tab_b, "会社名", "タブBの会社")
         expect(_conflict_box(tab_b)).to_be_visible()
         expect(tab_b.get_by_text("コンソーシアム の名称を変更", exact=False).first).to_be_visible()
