@@ -1,0 +1,84 @@
+"""The シナリオ・最適化 page, run by Streamlit's AppTest: it renders, what-if and optimiser results become
+scenarios (the plan's own lines untouched), a scenario can be opened, and English works."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+import planner
+from schemas import Plan, load_plan
+from tests.conftest import ROOT
+
+PAGE = str(ROOT / "app_pages" / "scenarios.py")
+
+
+def _app(plan: Plan, lang: str = "ja") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["plan"] = plan
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _button(at: AppTest, label: str) -> Any:
+    matches = [b for b in at.button if b.label == label]
+    assert matches, [b.label for b in at.button]
+    return matches[0]
+
+
+def test_optimise_and_keep_the_result_as_a_scenario(sample_plan_dict: dict[str, Any]) -> None:
+    for c in sample_plan_dict["costs"]:
+        amount = int(c["hours"] * c["hourly_rate_yen"]) if c["category"] == "labour" else c["unit_price_yen"] * c["quantity"]
+        c["flex"] = {"min_yen": amount // 2, "max_yen": amount * 2}
+    plan = load_plan(sample_plan_dict)
+    at = _app(plan)
+    _button(at, "最適化する").click().run()
+    assert not at.exception, at.exception
+    assert any("補助金 ¥10,913,332 → ¥21,826,665" in s.value for s in at.success)
+    assert any("ユーザ人件費" in m.value or "下請け委託費" in m.value for m in at.markdown)
+    _button(at, "結果をシナリオとして追加").click().run()
+    new_plan: Plan = at.session_state["plan"]
+    assert new_plan.costs == plan.costs
+    assert new_plan.scenarios is not None and len(new_plan.scenarios) == 1
+    assert planner.evaluate(new_plan.scenarios[0].plan).subsidy_yen == 21_826_665
+    # the comparison table now has the base plan and the scenario side by side
+    headline = next(df.value for df in at.dataframe if "項目" in df.value.columns)
+    assert list(headline.columns) == ["項目", "基本計画", new_plan.scenarios[0].name]
+
+
+def test_whatif_then_open_the_scenario(sample_plan_path: Any) -> None:
+    plan = load_plan(sample_plan_path)
+    at = _app(plan)
+    assert any("シナリオはまだありません" in i.value for i in at.info)
+    # i1 is already api: the page offers the other methods; switch i2 (messaging) to api
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "連携")).set_value("i2").run()
+    _button(at, "連携方式を変える").click().run()
+    assert not at.exception, at.exception
+    with_variant: Plan = at.session_state["plan"]
+    assert with_variant.costs == plan.costs and with_variant.integrations == plan.integrations
+    assert with_variant.scenarios is not None and len(with_variant.scenarios) == 1
+    variant = with_variant.scenarios[0]
+    assert next(i for i in variant.plan.integrations if i.id == "i2").method == "api"
+    _button(at, "このシナリオを計画にする").click().run()
+    opened: Plan = at.session_state["plan"]
+    assert next(i for i in opened.integrations if i.id == "i2").method == "api"
+    assert opened.scenarios is not None and opened.scenarios[0].plan.to_json_dict() == json.loads(
+        json.dumps(plan.to_json_dict())
+    )
+
+
+def test_page_in_english_and_without_flex(sample_plan_path: Any) -> None:
+    at = _app(load_plan(sample_plan_path), "en")
+    assert any(b.label == "Give every line a flex range" for b in at.button)
+    _button(at, "Give every line a flex range").click().run()
+    flexed: Plan = at.session_state["plan"]
+    assert all(c.flex is not None for c in flexed.costs)
+    assert [planner.evaluate(flexed).lines[i].claimed_yen for i in range(3)] == [
+        planner.evaluate(load_plan(sample_plan_path)).lines[i].claimed_yen for i in range(3)
+    ]
+    headroom = next(df.value for df in at.dataframe if "Room" in df.value.columns)
+    assert "cost.subcontract_half" in set(headroom["Rule"])
