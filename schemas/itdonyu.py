@@ -31,12 +31,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from schemas.loader import (
-    MAX_PLAN_BYTES,
     MAX_PROBLEMS,
     PlanLoadError,
     Problem,
     _parse_json,
     _problem_from_error,
+    read_file_bytes,
 )
 from schemas.plan import MAX_LINE_YEN, Extra, Id, Name, Text, Yen, _field_error, _Model, _unique
 from schemas.plan import Member as KyosoMember
@@ -488,35 +488,6 @@ def _validate(data: Any, source: str) -> Application:
     return app
 
 
-def _read(path: Path, label: str) -> bytes:
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(str(path))
-        size = path.stat().st_size
-        if size > MAX_PLAN_BYTES:
-            raise PlanLoadError(
-                [
-                    Problem(
-                        "$",
-                        f"ファイルが大きすぎます({size:,} バイト、上限 {MAX_PLAN_BYTES:,} バイト)",
-                        f"the file is too large ({size:,} bytes, limit {MAX_PLAN_BYTES:,})",
-                    )
-                ],
-                label,
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise PlanLoadError([Problem("$", "ファイルがありません", "no such file")], label) from None
-    except IsADirectoryError:
-        raise PlanLoadError([Problem("$", "フォルダです(ファイルを指定してください)", "this is a folder")], label) from None
-    except PermissionError:
-        raise PlanLoadError([Problem("$", "読み取り権限がありません", "permission denied")], label) from None
-    except OSError as exc:
-        raise PlanLoadError(
-            [Problem("$", f"読み込めません: {exc.strerror}", f"cannot read: {exc.strerror}")], label
-        ) from None
-
-
 def load_application(
     source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None
 ) -> Application:
@@ -531,7 +502,7 @@ def load_application(
         return _validate(_parse_json(bytes(source), label), label)
     path = Path(source)
     label = name or str(path)
-    return _validate(_parse_json(_read(path, label), label), label)
+    return _validate(_parse_json(read_file_bytes(path, label), label), label)
 
 
 def sniff_format(path: str | Path) -> str | None:

@@ -379,6 +379,36 @@ def _validate(data: Any, source: str) -> Plan:
     return plan
 
 
+def read_file_bytes(path: Path, label: str) -> bytes:
+    """A plan-like file's bytes, or :class:`PlanLoadError` (missing, folder, too large, unreadable)."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(str(path))
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise PlanLoadError(
+                [
+                    Problem(
+                        "$",
+                        f"ファイルが大きすぎます({size:,} バイト、上限 {MAX_PLAN_BYTES:,} バイト)",
+                        f"the file is too large ({size:,} bytes, limit {MAX_PLAN_BYTES:,})",
+                    )
+                ],
+                label,
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PlanLoadError([Problem("$", "ファイルがありません", "no such file")], label) from None
+    except IsADirectoryError:
+        raise PlanLoadError([Problem("$", "フォルダです(ファイルを指定してください)", "this is a folder")], label) from None
+    except PermissionError:
+        raise PlanLoadError([Problem("$", "読み取り権限がありません", "permission denied")], label) from None
+    except OSError as exc:
+        raise PlanLoadError(
+            [Problem("$", f"読み込めません: {exc.strerror}", f"cannot read: {exc.strerror}")], label
+        ) from None
+
+
 def load_plan(source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None) -> Plan:
     """Read and validate a plan.
 
@@ -392,34 +422,7 @@ def load_plan(source: str | Path | bytes | bytearray | dict[str, Any], *, name: 
         return _validate(_parse_json(bytes(source), label), label)
     path = Path(source)
     label = name or str(path)
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise IsADirectoryError(str(path))
-        if size > MAX_PLAN_BYTES:
-            raise PlanLoadError(
-                [
-                    Problem(
-                        "$",
-                        f"ファイルが大きすぎます({size:,} バイト、上限 {MAX_PLAN_BYTES:,} バイト)",
-                        f"the file is too large ({size:,} bytes, limit {MAX_PLAN_BYTES:,})",
-                    )
-                ],
-                label,
-            )
-        raw = path.read_bytes()
-    except PlanLoadError:
-        raise
-    except FileNotFoundError:
-        raise PlanLoadError([Problem("$", "ファイルがありません", "no such file")], label) from None
-    except IsADirectoryError:
-        raise PlanLoadError([Problem("$", "フォルダです(ファイルを指定してください)", "this is a folder")], label) from None
-    except PermissionError:
-        raise PlanLoadError([Problem("$", "読み取り権限がありません", "permission denied")], label) from None
-    except OSError as exc:
-        raise PlanLoadError(
-            [Problem("$", f"読み込めません: {exc.strerror}", f"cannot read: {exc.strerror}")], label
-        ) from None
+    raw = read_file_bytes(path, label)
     return _validate(_parse_json(raw, label), label)
 
 
