@@ -1,0 +1,75 @@
+"""Shared support for the real-browser tests: Debian's Chromium and a Streamlit server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a browser downloaded by playwright
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def streamlit_server(
+    module: Sequence[str], log: Path, env: dict[str, str] | None = None, script_args: Sequence[str] = ()
+) -> Iterator[str]:
+    """Run ``python -m <module…>`` as a server on a free port of 127.0.0.1; yield its URL; always stop it.
+
+    ``module`` is e.g. ``["streamlit", "run", "app.py"]``; ``script_args`` go to the app after ``--``.
+    The server's log must hold no traceback.
+    """
+    port = free_port()
+    full_env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
+    cmd = [sys.executable, "-m", *module, "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--server.headless", "true", "--server.fileWatcherType", "none"]
+    if script_args:
+        cmd += ["--", *script_args]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=full_env)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+    text = log.read_text()
+    assert "Traceback" not in text, text
