@@ -31,7 +31,7 @@ def _gauges() -> None:
         with st.container(border=True):
             st.markdown(f"**{t('ratio.' + rule)}** · `{rule}`")
             st.caption(t("ratio.help." + rule))
-            for note_name, note in views.interpretation_notes(pack, *RATIO_PARAMS[rule]):
+            for note_name, note in views.interpretation_notes(pack, *RATIO_PARAMS[rule], lang=state.lang()):
                 st.caption(f"{t('r.interpretation')} ({note_name}): {note}")
             for r in checks:
                 scope = "" if r.scope == "consortium" else f"{r.scope} {names.get(r.scope, '')}: "

@@ -133,7 +133,7 @@ def render() -> None:
                          other=fmt.rate(why.other_rate), source=why.source))
         else:
             st.success(t("c.rate_std", rate=fmt.rate(why.rate), source=why.source))
-        for _name, note in views.interpretation_notes(pack, "cap_base_yen", "cap_step_yen", "cap_sharing"):
+        for _name, note in views.interpretation_notes(pack, "cap_base_yen", "cap_step_yen", "cap_sharing", lang=state.lang()):
             st.caption(f"{t('r.interpretation')}: {note}")
 
 

@@ -165,7 +165,7 @@ def render() -> None:
                 st.info(t("k.allowed", role=who, step=when, cats="、".join(category_label(c) for c in cats)))
             else:
                 st.warning(t("k.allowed_none", role=who, step=when))
-        for _name, note in views.interpretation_notes(pack, "step_matrix"):
+        for _name, note in views.interpretation_notes(pack, "step_matrix", lang=state.lang()):
             st.caption(t("k.matrix_note", note=note))
 
     positions = [

@@ -23,7 +23,7 @@ def _members_table() -> None:
         column_config={c: st.column_config.NumberColumn(format="yen") for c in money},
         key="subsidy_table",
     )
-    for _name, note in views.interpretation_notes(state.current_pack(), "cap_sharing"):
+    for _name, note in views.interpretation_notes(state.current_pack(), "cap_sharing", lang=state.lang()):
         if result.raw_subsidy_total_yen > result.cap_yen:
             st.caption(t("s.cap_shared", note=note))
 

@@ -58,6 +58,7 @@ class Param(BaseModel, Generic[T]):
     source: str = Field(min_length=1)
     interpretation: bool = False
     note: str | None = None
+    note_ja: str | None = None
 
 
 class PackHeader(BaseModel):

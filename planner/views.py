@@ -138,11 +138,15 @@ def kenpo_estimate_rate(pack: RulePack[Any], grade: int) -> int:
 # -- interpretations ------------------------------------------------------------------------------------
 
 
-def interpretation_notes(pack: RulePack[Any], *names: str) -> list[tuple[str, str]]:
-    """(parameter name, note) for each named parameter the pack marks ``interpretation = true``."""
+def interpretation_notes(pack: RulePack[Any], *names: str, lang: str = "ja") -> list[tuple[str, str]]:
+    """(parameter name, note) for each named parameter the pack marks ``interpretation = true``.
+
+    The note is the pack's ``note_ja`` in Japanese (``note`` when it has none), ``note`` in English.
+    """
     out: list[tuple[str, str]] = []
     for name in names:
         entry = pack.raw.get(name, {})
         if entry.get("interpretation"):
-            out.append((name, str(entry.get("note") or entry.get("source") or "")))
+            note = (entry.get("note_ja") if lang == "ja" else None) or entry.get("note") or entry.get("source")
+            out.append((name, str(note or "")))
     return out

@@ -23,7 +23,8 @@ from tests.conftest import ROOT, SAMPLE_PLAN, SHARED
 EXPECTED = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
 PAGES = [("consortium", "コンソーシアム"), ("tools", "ITツールと連携"), ("costs", "経費"), ("checks", "ルールチェック"),
          ("subsidy", "補助金額")]
-PAGES += [(p, t) for p, t in (("scenarios", "シナリオ・最適化"), ("export", "書類出力"))
+PAGES += [(p, t) for p, t in (("scenarios", "シナリオ・最適化"), ("export", "書類出力"),
+                              ("itdonyu", "IT導入補助金との比較"), ("plans", "計画の管理"))
           if (ROOT / "app_pages" / f"{p}.py").is_file()]
 
 pytestmark = pytest.mark.timeout(300)
