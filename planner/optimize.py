@@ -28,8 +28,13 @@ coefficient is an integer and every quantity integer yen, so the rules' rounding
 Lines of the same member that play the same part in every rule are solved as one variable and shared
 out afterwards (pro rata to their ranges, largest remainder).  Each stage: the linear relaxation (a
 bound) → small MILPs around it (line variables the relaxation puts at a bound are fixed, except a
-reserve) → the full MILP if the bound was not reached; every candidate is re-checked in exact integer
-arithmetic and the best one kept (a stage not proven optimal is reported with its gap).  The chosen
+reserve) → on a large model, the Lagrangian bound (the rows that join members priced at the
+relaxation's duals, each member's block — its floors, hours lattice and term rule — solved as a small
+MILP), which proves most candidates that the relaxation cannot → the full MILP if neither bound was
+reached.  Every candidate is polished (raw_i = floor(E_i × rate), T = min(cap, Σ raw_i), in integers),
+re-checked in exact integer arithmetic and the best one kept; HiGHS's own "optimal" counts as a proof
+only when no exact candidate beats it (its tolerances are relative to amounts of 10⁷ yen); a stage not
+proven optimal is reported with its distance from the best bound.  The chosen
 plan is re-evaluated by :func:`planner.evaluate`; any difference from the model is reported, never
 hidden.  Dual values come from stage 1's linear relaxation and are explained in words.
 """
@@ -63,6 +68,8 @@ _NOT_ZEROING = {*RATIO_RULES, TERM_RULE}
 MAX_HUNDREDTHS = int(MAX_HOURS * 100)
 TIME_LIMIT_S = 10.0  # the full MILP of one stage
 SUB_TIME_LIMIT_S = 5.0  # the MILP around the linear relaxation
+LAGRANGE_MIN_VARS = 200  # smaller models go straight to the full MILP (fast there)
+BLOCK_TIME_LIMIT_S = 0.5  # one member's block of the Lagrangian bound (its dual bound is used if cut short)
 RESERVE_PER_GROUP = 2
 
 Status = Literal["optimal", "optimal_forced_trim", "no_flex", "infeasible", "invalid", "solver_failed"]
@@ -338,13 +345,22 @@ class _Solver:
     """
 
     def __init__(
-        self, model: _Model, reserves: list[set[int]], primary: set[int], derived: list[tuple[int, int, int, int]]
+        self,
+        model: _Model,
+        reserves: list[set[int]],
+        primary: set[int],
+        derived: list[tuple[int, int, int, int]],
+        owners: Mapping[int, str] | None = None,
     ) -> None:
         self.model = model
         self.derived = derived  # (src, dst, mul, div): dst = floor(src × mul / div) once src is fixed
         self.first_lp: tuple[dict[str, float], np.ndarray] | None = None
         self.reserves = reserves  # tiers of line variables left free around the LP, tried in turn
         self.primary = primary
+        self.owner = self._owners(owners or {})
+        # raw_i = floor(E_i × p/q) and T = min(cap, Σ raw): set exactly on every candidate (see polish)
+        self.subsidy: tuple[dict[int, tuple[_Lin, int, int]], int, int] | None = None
+        self.subsidy_const = 0
         data: list[int] = []
         ri: list[int] = []
         ci: list[int] = []
@@ -354,6 +370,99 @@ class _Solver:
                 ri.append(r)
                 ci.append(v)
         self.data, self.ri, self.ci = data, ri, ci
+
+    def _owners(self, lines: Mapping[int, str]) -> list[str]:
+        """The member each variable belongs to ("" for the consortium-wide ones such as T)."""
+        out = []
+        for v, name in enumerate(self.model.names):
+            if v in lines:
+                out.append(lines[v])
+            elif name.startswith(("raw:", "y:")):
+                out.append(name.split(":", 1)[1])
+            elif name.startswith("t:"):
+                out.append(name.rsplit(":", 1)[1])
+            else:
+                out.append("")
+        return out
+
+    def lagrangian_bound(
+        self, c: np.ndarray, extra: list[_Row], fixed: dict[int, int], mult: dict[int, float]
+    ) -> float | None:
+        """A lower bound on the stage's MILP (a minimisation) by Lagrangian relaxation.
+
+        ``mult`` maps row index (in model rows + extra) → multiplier μ_r (≥ 0 on ≤ rows).  Rows whose
+        variables all belong to one member stay in that member's block; the others are priced into the
+        objective: L(μ) = −μ·b + Σ_blocks min (c + Aᵀμ)·x over the block's integer points.  Each block is a
+        small MILP holding that member's floors (raw = floor(E × rate)), hours lattice and term rule, so
+        L(μ) ≥ the linear relaxation's value whenever μ are its duals, and L(μ) ≤ the MILP optimum for
+        any μ ≥ 0.  None when a block cannot be solved.
+        """
+        rows = [*self.model.rows, *extra]
+        n = len(self.model.names)
+        cc = c.astype(np.float64).copy()
+        const = 0.0
+        local: dict[str, list[_Row]] = {}
+        for r, row in enumerate(rows):
+            whose = {self.owner[v] for v in row.coefs if v not in fixed}
+            if len(whose) == 1 and "" not in whose:
+                local.setdefault(next(iter(whose)), []).append(row)
+                continue
+            mu = mult.get(r, 0.0)
+            if not row.eq and mu < 0:
+                mu = 0.0
+            if mu == 0.0:
+                continue  # a row priced at 0 is simply dropped: that only relaxes
+            const -= mu * row.rhs
+            for v, k in row.coefs.items():
+                cc[v] += mu * k
+        blocks: dict[str, list[int]] = {}
+        for v in range(n):
+            if v in fixed:
+                const += cc[v] * fixed[v]
+            else:
+                blocks.setdefault(self.owner[v], []).append(v)
+        total = const
+        for who, vs in blocks.items():
+            brows = local.get(who, [])
+            if not brows or who == "":
+                # a box: each variable at the better end
+                for v in vs:
+                    total += cc[v] * (self.model.lb[v] if cc[v] >= 0 else self.model.ub[v])
+                continue
+            pos = {v: i for i, v in enumerate(vs)}
+            data: list[int] = []
+            ri: list[int] = []
+            ci: list[int] = []
+            hi: list[float] = []
+            lo: list[float] = []
+            for row in brows:
+                rhs = row.rhs - sum(k * fixed[v] for v, k in row.coefs.items() if v in fixed)
+                r = len(hi)
+                for v, k in row.coefs.items():
+                    if v not in fixed:
+                        data.append(k)
+                        ri.append(r)
+                        ci.append(pos[v])
+                hi.append(rhs)
+                lo.append(rhs if row.eq else -np.inf)
+            a = csr_array((np.array(data, dtype=np.float64), (np.array(ri), np.array(ci))), shape=(len(hi), len(vs)))
+            res = milp(
+                cc[vs],
+                integrality=np.ones(len(vs)),
+                bounds=Bounds(np.array([self.model.lb[v] for v in vs], dtype=np.float64),
+                              np.array([self.model.ub[v] for v in vs], dtype=np.float64)),
+                constraints=[LinearConstraint(a, np.array(lo), np.array(hi))],
+                options={"mip_rel_gap": 0.0, "time_limit": BLOCK_TIME_LIMIT_S, "presolve": True},
+            )
+            if res.status == 0 and res.fun is not None:
+                got = res.fun
+            else:
+                bound = getattr(res, "mip_dual_bound", None)
+                if bound is None or not np.isfinite(bound):
+                    return None
+                got = bound
+            total += got
+        return total
 
     def _arrays(self, extra: list[_Row]) -> tuple[csr_array, np.ndarray, np.ndarray, list[_Row]]:
         rows = [*self.model.rows, *extra]
@@ -464,39 +573,86 @@ class _Solver:
                 {rows[i].key: m for i, m in zip(ub_rows, lp.ineqlin.marginals, strict=True)},
                 np.asarray(lp.upper.marginals),
             )
-        if lp.status == 0:
-            bound = math.ceil(lp.fun - 1e-3)  # the objective is integral: a (safe) integer bound
-            xs = lp.x
-            best: _Solved | None = None
-            best_val = 0
-            for reserve in self.reserves:
-                fix = dict(fixed)
-                for v in self.primary:
-                    if v in reserve or v in fix:
-                        continue
-                    if abs(xs[v] - lb[v]) < 1e-9:
-                        fix[v] = self.model.lb[v]
-                    elif abs(xs[v] - ub[v]) < 1e-9:
-                        fix[v] = self.model.ub[v]
-                sub = self._milp(c, extra, fix, SUB_TIME_LIMIT_S)
-                if sub.status != "optimal" or self.model.violations(sub.x, extra):
+        if lp.status != 0:
+            return self._milp(c, extra, fixed, TIME_LIMIT_S)
+        bound = math.ceil(lp.fun - 1e-3)  # the objective is integral: a (safe) integer bound
+        xs = lp.x
+        best: _Solved | None = None
+        best_val = 0
+
+        def consider(sub: _Solved) -> None:
+            """Keep the better exactly re-checked candidate (with its subsidy variables polished)."""
+            nonlocal best, best_val
+            if sub.status != "optimal":
+                return
+            for x in (self.polish(sub.x), sub.x):
+                if not self.model.violations(x, extra):
+                    val = sum(k * x[v] for v, k in objective.items())
+                    if best is None or val < best_val:
+                        best = _Solved("optimal", x, sub.message, sub.proven, sub.gap)
+                        best_val = val
+                    return
+
+        for reserve in self.reserves:
+            fix = dict(fixed)
+            for v in self.primary:
+                if v in reserve or v in fix:
                     continue
-                val = sum(k * sub.x[v] for v, k in objective.items())
-                if val <= bound:
-                    return sub
-                if best is None or val < best_val:
-                    best, best_val = sub, val
-            full = self._milp(c, extra, fixed, TIME_LIMIT_S)
-            if full.status == "optimal" and not self.model.violations(full.x, extra):
-                full_val = sum(k * full.x[v] for v, k in objective.items())
-                if best is None or full_val <= best_val:
-                    return full  # proven by HiGHS (or reported as unproven with its gap)
-            if best is not None:
-                # HiGHS's tolerances can stop a large MILP a few yen short: keep the best exact solution
-                best.proven, best.gap = False, best_val - bound
+                if abs(xs[v] - lb[v]) < 1e-9:
+                    fix[v] = self.model.lb[v]
+                elif abs(xs[v] - ub[v]) < 1e-9:
+                    fix[v] = self.model.ub[v]
+            consider(self._milp(c, extra, fix, SUB_TIME_LIMIT_S))
+            if best is not None and best_val <= bound:
+                best.proven, best.gap = True, 0
                 return best
+        # A tighter bound than the relaxation's: the Lagrangian relaxation of the rows that join members
+        # (priced at the relaxation's duals), each member's block solved as a small MILP.  It settles
+        # most stages that the relaxation cannot, without the full MILP.
+        lag_bound: int | None = None
+        mult = {i: -m for i, m in zip(ub_rows, lp.ineqlin.marginals, strict=True)}
+        if eq_rows:
+            mult.update({i: -m for i, m in zip(eq_rows, lp.eqlin.marginals, strict=True)})
+        if best is not None and len(self.model.names) > LAGRANGE_MIN_VARS:
+            lag = self.lagrangian_bound(c, extra, fixed, mult)
+            if lag is not None:
+                lag_bound = math.ceil(lag - 1e-3)
+                if best_val <= lag_bound:
+                    best.proven, best.gap = True, 0
+                    return best
+        full = self._milp(c, extra, fixed, TIME_LIMIT_S)
+        consider(full)
+        if best is None:
             return full
-        return self._milp(c, extra, fixed, TIME_LIMIT_S)
+        if full.status == "optimal" and full.proven and not self.model.violations(full.x, extra):
+            if best_val == sum(k * full.x[v] for v, k in objective.items()):
+                best.proven, best.gap = True, 0
+                return best  # proven by HiGHS
+            # else an exact candidate beats what HiGHS called optimal: its tolerances (integrality and
+            # feasibility, relative to amounts of 10⁷ yen) cut it short, so its proof does not count
+        # keep the best exact solution, and say how far it can be from the best bound there is
+        if lag_bound is None and len(self.model.names) > LAGRANGE_MIN_VARS:
+            lag = self.lagrangian_bound(c, extra, fixed, mult)
+            lag_bound = None if lag is None else math.ceil(lag - 1e-3)
+        gap = best_val - bound if lag_bound is None else best_val - max(bound, lag_bound)
+        if gap <= 0:
+            best.proven, best.gap = True, 0
+        else:
+            best.proven, best.gap = False, gap
+        return best
+
+    def polish(self, x: list[int]) -> list[int]:
+        """``x`` with each member's raw subsidy at floor(E × rate) and T at min(cap, Σ raw) — exact."""
+        if self.subsidy is None:
+            return x
+        raw_vars, t_var, cap = self.subsidy
+        y = list(x)
+        for rv, (lin, p, q) in raw_vars.items():
+            y[rv] = min(self.model.ub[rv], max(self.model.lb[rv], lin.value(y) * p // q))
+        total = sum(y[rv] for rv in raw_vars) + self.subsidy_const
+        y[t_var] = min(self.model.ub[t_var], cap, max(self.model.lb[t_var], total))
+        return y
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -806,19 +962,28 @@ def _optimize(
         by_group.setdefault((u.member, *u.sig), []).append((grain, v))
     fine = {v for group in by_group.values() for _, v in sorted(g for g in group if g[0] == 1)[:RESERVE_PER_GROUP]}
     reserve = [set(), fine, {v for group in by_group.values() for _, v in sorted(group)[:RESERVE_PER_GROUP]}]
+    owners: dict[int, str] = {}  # line variables → their member (the Lagrangian bound's blocks)
+    for u in units:
+        for lin in (u.claimed, u.elig):
+            for v in lin.terms:
+                owners[v] = u.member
+        if u.kind in ("plain", "labour"):
+            owners[u.hh_var] = u.member
+        if u.amount_var >= 0:
+            owners[u.amount_var] = u.member
     built = _build_rules(model, units, base_plan, params, baseline, roles, per_vendor)
     timings["build"] = (time.perf_counter() - t1) * 1000
 
     # ---- solve: strict (no trimming) first, then with trims if the ranges force them
     t2 = time.perf_counter()
-    stages = _run_stages(model, built, kind, target, total_claimed, member_claimed, reserve, primary, derived)
+    stages = _run_stages(model, built, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners)
     forced = False
     if stages.status == "infeasible":
         model2 = _Model()
         model2.names, model2.lb, model2.ub = model.names[:n_vars], model.lb[:n_vars], model.ub[:n_vars]
         model2.rows = model.rows[:n_rows]
         built2 = _build_rules(model2, units, base_plan, params, baseline, roles, per_vendor, allow_trim=True)
-        stages = _run_stages(model2, built2, kind, target, total_claimed, member_claimed, reserve, primary, derived)
+        stages = _run_stages(model2, built2, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners)
         model, built, forced = model2, built2, True
     timings["solve"] = (time.perf_counter() - t2) * 1000
     if stages.status != "optimal":
@@ -890,9 +1055,9 @@ def _optimize(
                 "unproven",
                 f"unproven:{stage}",
                 f"{stage_ja.get(stage, stage)}の段階は最適であることを証明できませんでした"
-                + (f"(線形緩和の限界値との差は最大 {gap:,} 円)" if gap >= 0 else "(前の段階の解を使っています)"),
+                + (f"(証明できた限界値との差は最大 {gap:,} 円)" if gap >= 0 else "(前の段階の解を使っています)"),
                 f"the {stage} stage could not be proven optimal"
-                + (f" (at most ¥{gap:,} from the linear relaxation's bound)" if gap >= 0 else " (the previous stage's solution is used)"),
+                + (f" (at most ¥{gap:,} from the best proven bound)" if gap >= 0 else " (the previous stage's solution is used)"),
             )
         )
 
@@ -1101,10 +1266,19 @@ def _run_stages(
     reserve: list[set[int]],
     primary: set[int],
     derived: list[tuple[int, int, int, int]],
+    owners: Mapping[int, str] | None = None,
 ) -> _Stages:
     t = built.t_var
     fixed: dict[int, int] = {}
-    solver = _Solver(model, reserve, primary, derived)
+    solver = _Solver(model, reserve, primary, derived, owners)
+    rp, rq = built.rate.numerator, built.rate.denominator
+    raw_vars: dict[int, tuple[_Lin, int, int]] = {}
+    for mid, raw in built.raw.items():
+        if raw.terms:
+            raw_vars[next(iter(raw.terms))] = (built.elig[mid], rp, rq)
+        else:
+            solver.subsidy_const += raw.const
+    solver.subsidy = (raw_vars, t, built.cap)
     unproven: list[tuple[str, int]] = []
     stage_name = ["subsidy"]
 
