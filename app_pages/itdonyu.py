@@ -167,11 +167,12 @@ def render_comparison() -> None:
                 st.caption(note_ja if ja else note_en)
             if e.unfunded:
                 st.markdown(f"**{t('cmp.unfunded')}**")
+                cols = [t(k) for k in ("col.line", "col.member", "col.category", "col.yen", "col.reason", "col.rule")]
                 st.dataframe(
                     pd.DataFrame(
-                        [{t("col.line"): u.line, t("col.member"): u.member, t("col.category"): u.category,
-                          t("col.yen"): yen(u.yen), t("col.reason"): u.reason_ja if ja else u.reason_en,
-                          t("col.rule"): u.rule or ""} for u in e.unfunded]
+                        [(u.line, u.member, u.category, yen(u.yen), u.reason_ja if ja else u.reason_en, u.rule or "")
+                         for u in e.unfunded],
+                        columns=cols,
                     ),
                     hide_index=True,
                     use_container_width=True,
