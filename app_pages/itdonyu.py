@@ -119,7 +119,14 @@ def _plan() -> Plan | None:
 
 def _comparison(plan: Plan) -> Comparison:
     """Computed once per plan (keyed by its JSON) and kept in the session."""
-    key = hashlib.sha256(json.dumps(plan.to_json_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    from ui import state
+
+    # the app's canonical plan has its hash memoised per plan object; hash other plans here
+    key = (
+        state.plan_hash()
+        if st.session_state.get("plan") is plan
+        else hashlib.sha256(json.dumps(plan.to_json_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    )
     held = st.session_state.get("_itdonyu_comparison")
     if isinstance(held, tuple) and held[0] == key:
         cached: Comparison = held[1]
