@@ -32,6 +32,35 @@ class Finding:
     def fix(self, lang: str = "ja") -> str:
         return self.fix_ja if lang == "ja" else self.fix_en
 
+    def as_dict(self, lang: str = "ja") -> dict[str, Any]:
+        """The finding as it appears in ``kyoso summary --json``."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message(lang),
+            "fix": self.fix(lang),
+            "refs": list(self.refs),
+            **({"yen": self.yen} if self.yen is not None else {}),
+        }
+
+
+class FindingsMixin:
+    """Counting and listing a result's findings (shared by every engine's result type)."""
+
+    __slots__ = ()
+    findings: list[Finding]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def rule_ids(self, *severities: Severity) -> list[str]:
+        wanted = severities or SEVERITIES
+        return sorted({f.rule for f in self.findings if f.severity in wanted})
+
 
 @dataclass(frozen=True, slots=True)
 class Reduction:
@@ -118,7 +147,7 @@ class ScheduleInfo:
 
 
 @dataclass(slots=True)
-class Result:
+class Result(FindingsMixin):
     program: str
     member_count: int
     rate: Fraction
@@ -138,22 +167,11 @@ class Result:
     claimed_by_step: dict[int, int] = field(default_factory=dict)
 
     # -- convenience -----------------------------------------------------------------------------
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity == severity)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
-
     def member(self, member_id: str) -> MemberResult | None:
         return next((m for m in self.members if m.id == member_id), None)
 
     def line(self, line_id: str) -> LineResult | None:
         return next((ln for ln in self.lines if ln.id == line_id), None)
-
-    def rule_ids(self, *severities: Severity) -> list[str]:
-        wanted = severities or SEVERITIES
-        return sorted({f.rule for f in self.findings if f.severity in wanted})
 
     def summary_dict(self, lang: str = "ja") -> dict[str, Any]:
         """The ``kyoso summary --json`` object (plan-format.md)."""
@@ -195,15 +213,5 @@ class Result:
                 }
                 for ln in self.lines
             ],
-            "findings": [
-                {
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "message": f.message(lang),
-                    "fix": f.fix(lang),
-                    "refs": list(f.refs),
-                    **({"yen": f.yen} if f.yen is not None else {}),
-                }
-                for f in self.findings
-            ],
+            "findings": [f.as_dict(lang) for f in self.findings],
         }

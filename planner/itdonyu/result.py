@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from planner.result import SEVERITIES, Finding, Reduction, Severity, SmeCheck
+from planner.result import Finding, FindingsMixin, Reduction, SmeCheck
 
 
 def ratio_text(r: Fraction) -> str:
@@ -133,7 +133,7 @@ class ProductivityResult:
 
 
 @dataclass(slots=True)
-class ItdonyuResult:
+class ItdonyuResult(FindingsMixin):
     program: str
     frame: str
     frame_name_ja: str
@@ -155,22 +155,11 @@ class ItdonyuResult:
     group_parts: dict[str, int] = field(default_factory=dict)  # a, b, c for 複数社連携
     productivity: ProductivityResult | None = None
 
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity == severity)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
-
     def member(self, member_id: str) -> ItdMember | None:
         return next((m for m in self.members if m.id == member_id), None)
 
     def line(self, line_id: str) -> ItdLine | None:
         return next((ln for ln in self.lines if ln.id == line_id), None)
-
-    def rule_ids(self, *severities: Severity) -> list[str]:
-        wanted = severities or SEVERITIES
-        return sorted({f.rule for f in self.findings if f.severity in wanted})
 
     def summary_dict(self, lang: str = "ja") -> dict[str, Any]:
         """The ``kyoso summary --json`` object for an ``itdonyu-application/1`` file (docs/itdonyu.md)."""
@@ -219,15 +208,5 @@ class ItdonyuResult:
             ],
             "steps": [s.to_dict(lang) for s in self.steps],
             **({"productivity": self.productivity.to_dict()} if self.productivity is not None else {}),
-            "findings": [
-                {
-                    "rule": f.rule,
-                    "severity": f.severity,
-                    "message": f.message(lang),
-                    "fix": f.fix(lang),
-                    "refs": list(f.refs),
-                    **({"yen": f.yen} if f.yen is not None else {}),
-                }
-                for f in self.findings
-            ],
+            "findings": [f.as_dict(lang) for f in self.findings],
         }
