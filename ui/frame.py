@@ -198,7 +198,8 @@ def render_sidebar() -> None:
 
 
 HEADLINE_CSS = """<style>
-[data-testid="stMetricValue"] { font-size: 1.45rem; }
+[data-testid="stMetricValue"] { font-size: clamp(0.95rem, 1.3vw, 1.45rem); }
+[data-testid="stMetricValue"] > div { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }
 [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
 </style>"""
 
@@ -208,7 +209,7 @@ def render_headline() -> None:
     plan = state.get_plan()
     st.html(HEADLINE_CSS)
     st.markdown(f"#### {plan.consortium.name}")
-    c = st.columns([1.35, 0.55, 1.35, 1.35, 1.35, 1.35, 1.35, 0.6, 0.6], gap="small")
+    c = st.columns([1.2, 0.75, 1.3, 1.3, 1.3, 1.3, 1.3, 0.75, 0.75], gap="small")
     c[0].metric(t("m.members"), f"{result.member_count}", help=t("m.members_help"))
     c[1].metric(t("m.rate"), fmt.rate(result.rate))
     c[2].metric(t("m.cap"), fmt.yen(result.cap_yen))
