@@ -11,11 +11,8 @@ from ui import fmt, state
 from ui.i18n import severity_label, t
 from ui.pages import finding_box
 
-RATIO_PARAMS = {
-    "cost.subcontract_half": ("subcontract_ratio", "subcontract_scope"),
-    "cost.user_labour_third": ("user_labour_ratio", "user_labour_basis"),
-    "cost.software_cloud_half": ("software_cloud_ratio",),
-}
+#: The ratio rules shown as gauges, in this order; their parameters come from the rule registry.
+RATIO_RULES = ("cost.subcontract_half", "cost.user_labour_third", "cost.software_cloud_half")
 
 
 def _gauges() -> None:
@@ -24,14 +21,14 @@ def _gauges() -> None:
     plan = state.get_plan()
     names = {m.id: m.name for m in plan.members}
     st.markdown(f"##### {t('r.ratios')}")
-    for rule in RATIO_PARAMS:
+    for rule in RATIO_RULES:
         checks = [r for r in result.ratios if r.rule == rule]
         if not checks:
             continue
         with st.container(border=True):
             st.markdown(f"**{t('ratio.' + rule)}** · `{rule}`")
             st.caption(t("ratio.help." + rule))
-            for note_name, note in views.interpretation_notes(pack, *RATIO_PARAMS[rule], lang=state.lang()):
+            for note_name, note in views.interpretation_notes(pack, *RULES_BY_ID[rule].params, lang=state.lang()):
                 st.caption(f"{t('r.interpretation')} ({note_name}): {note}")
             for r in checks:
                 scope = "" if r.scope == "consortium" else f"{r.scope} {names.get(r.scope, '')}: "

@@ -12,6 +12,7 @@ from schemas.plan import CATEGORIES
 from ui import fmt, state
 from ui.editors import Col, table_editor
 from ui.i18n import category_label, role_label, step_label, t
+from ui.pages import id_name_fmt
 
 ALL = "*"
 
@@ -52,7 +53,7 @@ def _meetings(members: dict[str, Any]) -> None:
                 Col("id", "id", t("col.id"), width="small", pinned=True),
                 Col("title", "text", t("col.title"), width="medium"),
                 Col("participants", "multi", t("col.participants"), options=list(members),
-                    fmt=lambda x: f"{x} {members[x].name}" if x in members else str(x), width="large"),
+                    fmt=id_name_fmt(members), width="large"),
                 Col("date", "date", t("col.date")),
             ],
             id_prefix="mt",
@@ -178,9 +179,7 @@ def render() -> None:
     claim_members = [m.id for m in plan.members if views.claimable_steps(pack, m.role)] or list(members)
     steps = views.claimable_steps(pack, role)
 
-    def member_fmt(x: object) -> str:
-        m = members.get(str(x))
-        return f"{x} {m.name}" if m else str(x)
+    member_fmt = id_name_fmt(members)
 
     cols: list[Col] = [Col("id", "id", t("col.id"), width="small", pinned=True)]
     if member_id is None:

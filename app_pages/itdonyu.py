@@ -136,6 +136,16 @@ def _comparison(plan: Plan) -> Comparison:
     return comparison
 
 
+def _comparison_json(comparison: Comparison) -> str:
+    """The comparison's JSON download, dumped once per comparison and language (not on every rerun)."""
+    held = st.session_state.get("_itdonyu_comparison_json")
+    if isinstance(held, tuple) and held[0] is comparison and held[1] == lang():
+        return str(held[2])
+    text = json.dumps(comparison.summary_dict(lang()), ensure_ascii=False, indent=1)
+    st.session_state["_itdonyu_comparison_json"] = (comparison, lang(), text)
+    return text
+
+
 def render_comparison() -> None:
     st.caption(t("cmp.caption"))
     plan = _plan()
@@ -189,7 +199,7 @@ def render_comparison() -> None:
                     _load_into_editor(app.to_json_dict(), f"{e.key} / {app.title or ''}")
     st.download_button(
         t("cmp.download"),
-        json.dumps(comparison.summary_dict(lang()), ensure_ascii=False, indent=1),
+        _comparison_json(comparison),
         file_name="compare-programmes.json",
         mime="application/json",
     )

@@ -18,6 +18,7 @@ from planner.store import Access, AccessDenied, NotFound, Store, StoreError
 from schemas import PlanLoadError, load_plan
 from ui import fmt, state
 from ui import store_bridge as bridge
+from ui.i18n import pick
 
 _T: dict[str, tuple[str, str]] = {
     "title": ("計画の管理", "Plans"),
@@ -78,9 +79,7 @@ _T: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, **kw: Any) -> str:
-    ja, en = _T[key]
-    text = ja if state.lang() == "ja" else en
-    return text.format(**kw) if kw else text
+    return pick(_T, key, **kw)
 
 
 def _when(dt: Any) -> str:
@@ -206,12 +205,8 @@ def _history(store: Store, access: Access) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{tr('view')}**")
-        try:
-            result = planner.evaluate(load_plan(data))
-            st.caption(tr("figures", subsidy=fmt.yen(result.subsidy_yen), claimed=fmt.yen(result.claimed_total_yen),
-                          errors=result.count("error")))
-        except (PlanLoadError, planner.PackError) as exc:
-            st.caption(str(exc))
+        # a stored version never changes: its figures are evaluated once (per open plan and language)
+        st.caption(state.memo_get(f"plans_figures:{b.plan_id}:{picked}", lambda: _version_figures(data)))
         st.json(data, expanded=False)
     with right:
         st.markdown(f"**{tr('compare')}**")
@@ -225,6 +220,16 @@ def _history(store: Store, access: Access) -> None:
             if result_ is not None and bridge.open_plan(b.plan_id, b.token):
                 bridge.message("success", tr("restored", old=picked, new=result_.version))
                 st.rerun()
+
+
+def _version_figures(data: Any) -> str:
+    """The headline figures of a stored version (or why it cannot be evaluated)."""
+    try:
+        result = planner.evaluate(load_plan(data))
+    except (PlanLoadError, planner.PackError) as exc:
+        return str(exc)
+    return tr("figures", subsidy=fmt.yen(result.subsidy_yen), claimed=fmt.yen(result.claimed_total_yen),
+              errors=result.count("error"))
 
 
 def _base_url() -> str:

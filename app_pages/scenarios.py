@@ -8,18 +8,21 @@ plan as a scenario.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+import planner
 from planner import scenarios as sc
 from planner.kyoso.engine import ROLE_JA
 from planner.optimize import OptimizeResult, optimize
 from schemas import METHODS, Plan
 from ui import fmt, state
 from ui.charts import FONT
+from ui.i18n import pick
 
 _L: dict[str, tuple[str, str]] = {
     "title": ("シナリオ・最適化", "Scenarios & optimiser"),
@@ -129,9 +132,7 @@ _FLEX_LO, _FLEX_HI = 50, 150
 
 
 def L(key: str, **kw: Any) -> str:
-    ja, en = _L[key]
-    text = ja if state.lang() == "ja" else en
-    return text.format(**kw) if kw else text
+    return pick(_L, key, **kw)
 
 
 _ROLE_EN = {"sme_user": "SME user (sme_user)", "it_vendor": "IT vendor (it_vendor)", "collaborator": "collaborator"}
@@ -152,11 +153,11 @@ def _append(new_plan: Plan, message: str) -> None:
 
 def _list_and_compare(plan: Plan) -> None:
     lang = state.lang()
-    entries = sc.scenario_entries(plan, lang)
+    entries: list[tuple[str, Plan]] = state.memo_get("scenario_entries", lambda: sc.scenario_entries(plan, lang))
     scenarios = plan.scenarios or []
     if not scenarios:
         st.info(L("list.none"))
-    cmp_all = state.memo_get("scenario_cmp_all", lambda: sc.compare(entries, None))
+    cmp_all: sc.Comparison = state.memo_get("scenario_cmp_all", lambda: _compare_all(entries))
     rows = []
     for i, col in enumerate(cmp_all.columns):
         s = scenarios[i - 1] if i else None
@@ -201,7 +202,10 @@ def _list_and_compare(plan: Plan) -> None:
         return
     by_name = dict(entries)
     results = {c.name: c.result for c in cmp_all.columns}
-    cmp = sc.compare([(n, by_name[n]) for n in chosen], [results[n] for n in chosen])
+    chosen_key = json.dumps(chosen, ensure_ascii=False)
+    cmp: sc.Comparison = state.memo_get(
+        f"scenario_cmp:{chosen_key}", lambda: sc.compare([(n, by_name[n]) for n in chosen], [results[n] for n in chosen])
+    )
     head_rows = []
     for row in cmp.headline(lang):
         cells: dict[str, Any] = {L("cmp.figure"): row["label"]}
@@ -222,7 +226,7 @@ def _list_and_compare(plan: Plan) -> None:
             cells[n] = "—" if cell is None else f"{fmt.yen(cell['subsidy_yen'])} / {fmt.yen(cell['own_funds_yen'])}"
         mrows.append(cells)
     st.dataframe(pd.DataFrame(mrows), hide_index=True, width="stretch", key="scn_members")
-    st.vega_lite_chart(spec=_chart(cmp), width="stretch")
+    st.vega_lite_chart(spec=state.memo_get(f"scenario_chart:{chosen_key}", lambda: _chart(cmp)), width="stretch")
 
     for col in cmp.columns[1:]:
         with st.expander(L("cmp.diff", a=chosen[0], b=col.name)):
@@ -262,6 +266,13 @@ def _list_and_compare(plan: Plan) -> None:
                     },
                     key=f"scn_diff_{col.name}",
                 )
+
+
+def _compare_all(entries: list[tuple[str, Plan]]) -> sc.Comparison:
+    """All scenarios against the base plan; the base reuses the app's cached result (scenarios do not
+    change an evaluation, so ``current_result()`` is ``evaluate(without_scenarios(plan))``)."""
+    results = [state.current_result()] + [planner.evaluate(sc.without_scenarios(p)) for _, p in entries[1:]]
+    return sc.compare(entries, results)
 
 
 def _chart(cmp: sc.Comparison) -> dict[str, Any]:
@@ -407,7 +418,7 @@ def _optimiser(plan: Plan) -> None:
             if state.apply_plan_dict(d, where="scenarios_flex"):
                 state.notice("success", L("o.flexed", n=n))
                 st.rerun()
-    counted = [m.id for m in plan.members if m.role in ("sme_user", "it_vendor")]
+    counted = [m.id for m in state.current_result().members if m.counted]  # the engine decides who counts
     with st.form("optimiser_form"):
         options = {L("o.obj.subsidy"): "subsidy", **{L("o.obj.own", id=mid): f"own-funds:{mid}" for mid in counted}}
         objective = options[str(st.selectbox(L("o.objective"), list(options), key=state.widget_key("o_objective")))]

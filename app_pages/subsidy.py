@@ -24,7 +24,7 @@ def _members_table() -> None:
         key="subsidy_table",
     )
     for _name, note in views.interpretation_notes(state.current_pack(), "cap_sharing", lang=state.lang()):
-        if result.raw_subsidy_total_yen > result.cap_yen:
+        if views.cap_binds(result):
             st.caption(t("s.cap_shared", note=note))
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+import planner.views as views
 from planner.result import Finding
 from schemas.plan import METHODS
 from ui import charts, state
 from ui.editors import Col, table_editor
 from ui.i18n import method_label, t
-from ui.pages import finding_box
+from ui.pages import finding_box, id_name_fmt
 
 GRAPH_RULE_PREFIXES = ("plan.", "tool.", "integration.", "graph.", "member.sme_user_without_integration",
                        "member.user_is_provider")
@@ -20,17 +21,11 @@ def render() -> None:
     result = state.current_result()
     members = {m.id: m for m in plan.members}
     tools = {tl.id: tl for tl in plan.tools}
-    vendors = [m.id for m in plan.members if m.role == "it_vendor"]
-    users = [m.id for m in plan.members if m.role == "sme_user"]
+    vendors = views.tool_vendor_options(plan)
+    users = views.tool_user_options(plan)
     problems = result.graph.problem_nodes
-
-    def member_fmt(x: object) -> str:
-        m = members.get(str(x))
-        return f"{x} {m.name}" if m else str(x)
-
-    def tool_fmt(x: object) -> str:
-        tl = tools.get(str(x))
-        return f"{x} {tl.name}" if tl else str(x)
+    member_fmt = id_name_fmt(members)
+    tool_fmt = id_name_fmt(tools)
 
     st.subheader(t("t.tools"))
     st.caption(t("t.tools_help"))

@@ -66,6 +66,17 @@ def payee_options(plan: Plan, role: str | None, step: int | None, category: str 
     return [m.id for m in plan.members if m.role in want]
 
 
+def tool_vendor_options(plan: Plan) -> list[str]:
+    """Member ids a tool's ``vendor`` may name: the plan's ``it_vendor`` members (a tool of an ``sme_user``
+    is ``member.user_is_provider``; a collaborator's tool is not a vendor's tool of the plan, §6)."""
+    return [m.id for m in plan.members if m.role == "it_vendor"]
+
+
+def tool_user_options(plan: Plan) -> list[str]:
+    """Member ids a tool's ``users`` may name: the plan's ``sme_user`` members (§6)."""
+    return [m.id for m in plan.members if m.role == "sme_user"]
+
+
 # -- §2 the cap ladder --------------------------------------------------------------------------------
 
 
@@ -100,9 +111,14 @@ def next_member_adds(pack: RulePack[Any], counted_members: int) -> int:
     return fx.cap_yen(p, counted_members + 1) - fx.cap_yen(p, counted_members)
 
 
+def cap_binds(result: Result) -> bool:
+    """Whether the cap cut the subsidy (the raw subsidy exceeds it and is shared out, §2 ``cap_sharing``)."""
+    return result.raw_subsidy_total_yen > result.cap_yen
+
+
 def members_to_lift_cap(pack: RulePack[Any], result: Result) -> int | None:
     """How many more counted members would lift the cap to the raw subsidy (0: it does not bind)."""
-    if result.raw_subsidy_total_yen <= result.cap_yen:
+    if not cap_binds(result):
         return 0
     return fx.members_to_lift_cap(_params(pack), result.member_count, result.raw_subsidy_total_yen)
 

@@ -7,6 +7,7 @@ industry names from the rule pack's 中小企業 table.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -286,6 +287,13 @@ def t(key: str, **fmt: Any) -> str:
     if pair is None:
         return key
     text = pair[0] if lang() == "ja" else pair[1]
+    return text.format(**fmt) if fmt else text
+
+
+def pick(table: Mapping[str, tuple[str, str]], key: str, **fmt: Any) -> str:
+    """A page's own ``{key: (ja, en)}`` text table: the text for ``key`` in the current language, formatted."""
+    ja, en = table[key]
+    text = ja if lang() == "ja" else en
     return text.format(**fmt) if fmt else text
 
 

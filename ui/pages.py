@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import streamlit as st
 
 from planner.kyoso.rules import RULES_BY_ID
@@ -28,6 +31,16 @@ def _ref_index() -> dict[str, str]:
     for n in (1, 2, 3, 4):
         out[f"step{n}"] = step_label(n)
     return out
+
+
+def id_name_fmt(items: Mapping[str, Any]) -> Callable[[object], str]:
+    """A select's ``format_func`` for ids: ``"id name"`` (the id alone when ``items`` does not know it)."""
+
+    def fmt_id(x: object) -> str:
+        item = items.get(str(x))
+        return f"{x} {item.name}" if item is not None else str(x)
+
+    return fmt_id
 
 
 def describe_ref(ref: str) -> str:

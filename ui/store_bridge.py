@@ -37,6 +37,7 @@ from planner.store import (
 )
 from schemas import Plan, PlanLoadError, load_plan
 from ui import state
+from ui.i18n import pick
 
 LOG = logging.getLogger("kyoso.store")
 
@@ -70,9 +71,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 def tr(key: str, **kw: Any) -> str:
-    ja, en = TEXT[key]
-    text = ja if state.lang() == "ja" else en
-    return text.format(**kw) if kw else text
+    return pick(TEXT, key, **kw)
 
 
 @dataclass(frozen=True)
