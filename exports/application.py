@@ -30,6 +30,7 @@ from exports.common import (
 )
 from exports.context import CostGroup, ExportContext
 from planner.kyoso.rules import RULES
+from planner.money import floor_mul
 from planner.result import LineResult
 from schemas.plan import CostLine
 
@@ -315,7 +316,7 @@ class ApplicationWriter:
         labels = (
             ("補助率", "=補助率", _rate_float(res.rate), self.f_rate, None),
             ("算定額(補助対象経費×補助率、1円未満切り捨て)", f"=TRUNC(I{total + 1}*補助率)", raw, self.f_yen_sign,
-             (eligible * res.rate.numerator // res.rate.denominator) if g.member is not None else raw),
+             floor_mul(eligible, res.rate) if g.member is not None else raw),
             ("補助金額(総括表)", "=" + cell_ref(SUMMARY, sub_row, S_SUBSIDY), subsidy, self.f_yen_sign, None),
         )
         for label, formula, value, fmt, gives in labels:
@@ -438,7 +439,7 @@ class ApplicationWriter:
                 ws.write_number(row, S_SUBSIDY, subsidy, self.f_yen)
             else:
                 b.figure(ws, row, S_RAW, f"=TRUNC({xl_col_to_name(S_ELIG)}{r1}*補助率)", raw, self.f_yen,
-                         formula_gives=eligible * res.rate.numerator // res.rate.denominator)
+                         formula_gives=floor_mul(eligible, res.rate))
                 if capped:
                     ws.write_number(row, S_SUBSIDY, subsidy, self.f_yen)
                     ws.write_comment(row, S_SUBSIDY, cap_note, {"x_scale": 3, "y_scale": 2})
@@ -476,15 +477,28 @@ class ApplicationWriter:
         self._category_block(ws, row)
         b.protect(ws)
 
-    def _step_block(self, ws: Worksheet, row: int) -> int:
-        ctx, b = self.ctx, self.book
-        res = ctx.result
+    def _block_head(self, ws: Worksheet, row: int, title: str) -> int:
+        """The heading row of a 総括表 block (STEP別 / 経費区分別); returns the first data row."""
         self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_head)
-        ws.write_string(row, 0, "STEP別の経費", self.f_head)
+        ws.write_string(row, 0, title, self.f_head)
         ws.write_string(row, S_CLAIMED, "申請経費(円)", self.f_head)
         ws.write_string(row, S_ELIG, "補助対象経費(円)", self.f_head)
-        row += 1
-        first = row
+        return row + 1
+
+    def _block_total(self, ws: Worksheet, row: int, first: int) -> int:
+        """The 合計 row under a 総括表 block's rows ``first``..``row - 1``; returns the row after it."""
+        res = self.ctx.result
+        self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_total_label)
+        ws.write_string(row, 0, TOTAL_LABEL, self.f_total_label)
+        for col, value in ((S_CLAIMED, res.claimed_total_yen), (S_ELIG, res.eligible_total_yen)):
+            letter = xl_col_to_name(col)
+            self.book.figure(ws, row, col, f"=SUM({letter}{first + 1}:{letter}{row})", value, self.f_yen_total)
+        return row + 1
+
+    def _step_block(self, ws: Worksheet, row: int) -> int:
+        ctx = self.ctx
+        res = ctx.result
+        row = first = self._block_head(ws, row, "STEP別の経費")
         for step, label in STEP_LABELS.items():
             self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_text)
             ws.write_string(row, 0, label, self.f_text)
@@ -499,22 +513,12 @@ class ApplicationWriter:
             self._sum_of_refs(ws, row, S_CLAIMED, claimed_refs, res.claimed_by_step.get(step, 0), c_sum)
             self._sum_of_refs(ws, row, S_ELIG, elig_refs, res.eligible_by_step.get(step, 0), e_sum)
             row += 1
-        self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_total_label)
-        ws.write_string(row, 0, TOTAL_LABEL, self.f_total_label)
-        for col, value in ((S_CLAIMED, res.claimed_total_yen), (S_ELIG, res.eligible_total_yen)):
-            letter = xl_col_to_name(col)
-            b.figure(ws, row, col, f"=SUM({letter}{first + 1}:{letter}{row})", value, self.f_yen_total)
-        return row + 1
+        return self._block_total(ws, row, first)
 
     def _category_block(self, ws: Worksheet, row: int) -> int:
-        ctx, b = self.ctx, self.book
+        ctx = self.ctx
         res = ctx.result
-        self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_head)
-        ws.write_string(row, 0, "経費区分別の経費", self.f_head)
-        ws.write_string(row, S_CLAIMED, "申請経費(円)", self.f_head)
-        ws.write_string(row, S_ELIG, "補助対象経費(円)", self.f_head)
-        row += 1
-        first = row
+        row = first = self._block_head(ws, row, "経費区分別の経費")
         for k, (cat, label) in enumerate(CATEGORY_LABELS.items()):
             self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_text)
             ws.write_string(row, 0, label, self.f_text)
@@ -529,12 +533,7 @@ class ApplicationWriter:
             self._sum_of_refs(ws, row, S_CLAIMED, claimed_refs, c_sum, c_sum)
             self._sum_of_refs(ws, row, S_ELIG, elig_refs, e_sum, e_sum)
             row += 1
-        self.book.merge(ws, row, 0, row, S_CLAIMED - 1, self.f_total_label)
-        ws.write_string(row, 0, TOTAL_LABEL, self.f_total_label)
-        for col, value in ((S_CLAIMED, res.claimed_total_yen), (S_ELIG, res.eligible_total_yen)):
-            letter = xl_col_to_name(col)
-            b.figure(ws, row, col, f"=SUM({letter}{first + 1}:{letter}{row})", value, self.f_yen_total)
-        return row + 1
+        return self._block_total(ws, row, first)
 
     def _sum_of_refs(self, ws: Worksheet, row: int, col: int, refs: list[str], engine: int, gives: int) -> None:
         """A sum over other sheets' cells; long lists go through SUM() in chunks (formula length limits)."""

@@ -67,6 +67,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_costs(args: argparse.Namespace) -> int:
+    from exports.common import write_file
     from exports.costs_import import import_costs
     from planner.cli import _load
 
@@ -90,9 +91,7 @@ def cmd_import_costs(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     text = json.dumps(report.plan.to_json_dict(), ensure_ascii=False, indent=1) + "\n"
     try:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_file(out, text.encode("utf-8"))
     except OSError as exc:
         _err(f"{out}: 書き込めません: {exc.strerror}" if ja else f"{out}: cannot write: {exc.strerror}")
         return EXIT_UNREADABLE

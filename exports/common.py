@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -278,6 +281,22 @@ def cell_ref(sheet: str, row: int, col: int) -> str:
 
 def col_range(row1: int, col: int, row2: int) -> str:
     return f"{xl_rowcol_to_cell(row1, col)}:{xl_rowcol_to_cell(row2, col)}"
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a fresh temporary file beside it, then rename it into place.
+
+    The temporary name is new (created exclusively), so no other file — an input file, say — is ever
+    written over on the way; on failure it is removed and ``path`` is left as it was.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def join_nonempty(parts: Iterable[str | None], sep: str = " / ") -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyzipper
 
 from exports.application import write_application
-from exports.common import BookInfo
+from exports.common import BookInfo, write_file
 from exports.context import ExportContext
 from exports.forms import write_checklist, write_members, write_overview, write_pledges
 from exports.naming import DOCUMENT_TITLES, DOCUMENTS, document_filename, packet_basename
@@ -168,8 +168,6 @@ def write_export(plan: Plan, out_dir: Path, password: str | None = None,
         path = out_dir / name
         if path.resolve() in guarded:
             raise FileExistsError(f"{path}: refusing to overwrite an input file")
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_file(path, data)
         written.append(path)
     return written

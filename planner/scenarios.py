@@ -165,6 +165,10 @@ def _line_view(plan: Plan, result: Result) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _finding_dict(f: Finding, lang: str) -> dict[str, Any]:
+    return {"rule": f.rule, "severity": f.severity, "message": f.message(lang), "refs": list(f.refs)}
+
+
 @dataclass(slots=True)
 class Comparison:
     columns: list[Column]
@@ -213,14 +217,8 @@ class Comparison:
                 {
                     "scenario": c.name,
                     "against": self.columns[0].name,
-                    "findings_added": [
-                        {"rule": f.rule, "severity": f.severity, "message": f.message(lang), "refs": list(f.refs)}
-                        for f in c.findings_added
-                    ],
-                    "findings_removed": [
-                        {"rule": f.rule, "severity": f.severity, "message": f.message(lang), "refs": list(f.refs)}
-                        for f in c.findings_removed
-                    ],
+                    "findings_added": [_finding_dict(f, lang) for f in c.findings_added],
+                    "findings_removed": [_finding_dict(f, lang) for f in c.findings_removed],
                     "lines": [
                         {"id": d.id, "change": d.change, "fields": d.fields, "before": d.before, "after": d.after}
                         for d in c.line_diffs
@@ -283,19 +281,11 @@ class Comparison:
         return "\n".join(out)
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _render_table(rows: list[list[str]]) -> list[str]:
+    from planner.cli import _pad, _width
+
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        cells = [c + " " * (widths[i] - _width(c)) for i, c in enumerate(r)]
-        lines.append("  ".join(cells).rstrip())
-    return lines
+    return ["  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
 
 
 def compare(entries: Sequence[tuple[str, Plan]], results: Sequence[Result] | None = None) -> Comparison:

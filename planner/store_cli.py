@@ -116,6 +116,7 @@ def cmd_show(args: argparse.Namespace, store: Any, access: Any) -> int:
         _print_json(data)
         return EXIT_OK
     import planner
+    from planner.money import yen
     from schemas import load_plan
 
     summary = planner.evaluate(load_plan(data)).summary_dict(lang)
@@ -124,8 +125,8 @@ def cmd_show(args: argparse.Namespace, store: Any, access: Any) -> int:
         ("名前" if ja else "name", info.name),
         ("版" if ja else "version", f"{version} / {info.version}"),
         ("更新" if ja else "updated", _when(info.updated_at)),
-        ("補助金額" if ja else "subsidy", f"¥{summary['subsidy_yen']:,}"),
-        ("申請経費" if ja else "claimed", f"¥{summary['claimed_total_yen']:,}"),
+        ("補助金額" if ja else "subsidy", yen(summary["subsidy_yen"])),
+        ("申請経費" if ja else "claimed", yen(summary["claimed_total_yen"])),
         ("指摘" if ja else "findings",
          f"{summary['error_count']} / {summary['warning_count']} / {summary['info_count']}"),
     ]

@@ -12,7 +12,7 @@ programme cannot fund, with the reason, and the conditions its figure assumes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner import evaluate
@@ -148,12 +148,7 @@ class _Mapped:
     reason_ja: str
     reason_en: str
     rule: str
-
-
-def _amount(line: CostLine) -> int:
-    if line.category == "labour":
-        return 0 if line.hours is None else int(line.hours * 100) * (line.hourly_rate_yen or 0) // 100
-    return (line.unit_price_yen or 0) * (line.quantity or 0)
+    amount: int = 0  # the line's claimed yen as the 共創型 engine computed it (labour: hours × rate incl. 健保等級)
 
 
 def _map_line(plan: Plan, line: CostLine, lead: str | None, tools_of: dict[str, list[str]]) -> _Mapped:
@@ -217,7 +212,7 @@ def _line_dict(mp: _Mapped, member: str | None, expense: str | None) -> dict[str
     d: dict[str, Any] = {
         "id": mp.line.id,
         "kind": mp.kind,
-        "unit_price_yen": _amount(mp.line),
+        "unit_price_yen": mp.amount,
         "quantity": 1,
     }
     if mp.line.description:
@@ -278,8 +273,11 @@ def compare_programmes(plan: Plan, years: tuple[int, ...] = (2024, 2025)) -> Com
     # prefer a tool with invoice functions as a line's default tool (M4)
     for ids in tools_of.values():
         ids.sort(key=lambda tid: 0 if set(hints[tid]["functions"]) & set(INVOICE_FUNCTIONS) else 1)
-    mapped = [_map_line(plan, ln, lead, tools_of) for ln in plan.costs]
-    plan_costs = sum(_amount(ln) for ln in plan.costs)
+    mapped = [
+        replace(_map_line(plan, ln, lead, tools_of), amount=lr.claimed_yen)
+        for ln, lr in zip(plan.costs, kyoso.lines, strict=True)
+    ]
+    plan_costs = kyoso.claimed_total_yen
     unhinted = [t for t in hints.values() if not t["hinted"]]
     common_notes: list[tuple[str, str]] = [
         ("推計: 共創型の計画をIT導入補助金の申請に読み替えた概算です(docs/itdonyu.md のM1–M12)",
@@ -322,7 +320,7 @@ def compare_programmes(plan: Plan, years: tuple[int, ...] = (2024, 2025)) -> Com
                 expense = h.get("expense") if h.get("expense") in ("a", "b") else ("a" if tool_fn & set(INVOICE_FUNCTIONS) else "b")
                 costs.append(_line_dict(mp, mp.member, expense))
             group_costs = [
-                {"id": mp.line.id, "kind": mp.group_kind, "unit_price_yen": _amount(mp.line), "quantity": 1}
+                {"id": mp.line.id, "kind": mp.group_kind, "unit_price_yen": mp.amount, "quantity": 1}
                 for mp in mapped
                 if mp.group_kind is not None
             ]
@@ -333,8 +331,8 @@ def compare_programmes(plan: Plan, years: tuple[int, ...] = (2024, 2025)) -> Com
             }
             app, res = _run(data)
             blocking, assumed = _split(res)
-            unfunded = [Unfunded(mp.line.id, mp.member, mp.line.category, _amount(mp.line), mp.reason_ja, mp.reason_en, mp.rule)
-                        for mp in mapped if mp.kind is None and mp.group_kind is None and _amount(mp.line)]
+            unfunded = [Unfunded(mp.line.id, mp.member, mp.line.category, mp.amount, mp.reason_ja, mp.reason_en, mp.rule)
+                        for mp in mapped if mp.kind is None and mp.group_kind is None and mp.amount]
             unfunded += _engine_unfunded(res)
             estimates.append(
                 Estimate(
@@ -351,8 +349,8 @@ def compare_programmes(plan: Plan, years: tuple[int, ...] = (2024, 2025)) -> Com
             per_member: dict[str, int] = {}
             blocking_all: list[Finding] = []
             assumed_all: list[Finding] = []
-            unfunded = [Unfunded(mp.line.id, mp.member, mp.line.category, _amount(mp.line), mp.reason_ja, mp.reason_en, mp.rule)
-                        for mp in mapped if mp.kind is None and _amount(mp.line)]
+            unfunded = [Unfunded(mp.line.id, mp.member, mp.line.category, mp.amount, mp.reason_ja, mp.reason_en, mp.rule)
+                        for mp in mapped if mp.kind is None and mp.amount]
             if_met = as_planned = eligible = claimed = 0
             for u in users:
                 mine = [mp for mp in fundable if mp.member == u]

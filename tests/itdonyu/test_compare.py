@@ -86,3 +86,24 @@ def test_compare_programmes_command(tmp_path: Path) -> None:
     wrong = subprocess.run([sys.executable, "-m", "planner", "compare-programmes",
                             str(EXAMPLES / "itdonyu" / "normal-2025.json")], capture_output=True, text=True, check=False)
     assert wrong.returncode == 2 and "kyoso-plan/1" in wrong.stderr
+
+
+def test_kenpo_grade_labour_is_compared_at_the_engine_amount(sample_plan_dict: dict[str, object]) -> None:
+    """A 健保等級 labour line has no hourly_rate_yen: the comparison must use the engine's claimed amount.
+
+    c5 (u1 要件定義, 120 h) at grade 20 of the plan's own table (¥1,550/h) claims 120 × 1,550 = ¥186,000.
+    """
+    data = json.loads(json.dumps(sample_plan_dict))
+    c5 = next(c for c in data["costs"] if c["id"] == "c5")  # type: ignore[union-attr]
+    del c5["hourly_rate_yen"]
+    c5["kenpo_grade"] = 20
+    data["kenpo_rates"] = {"title": "テスト用 健保等級単価", "rates": {"20": 1550}}
+    plan = load_plan(data)
+    assert planner.evaluate(plan).line("c5").claimed_yen == 186_000  # type: ignore[union-attr]
+    comparison = compare_programmes(plan)
+    total = 17_820_000 - 336_000 + 186_000
+    for e in comparison.estimates:
+        assert e.plan_costs_yen == total, e.key
+        assert e.eligible_yen + e.unfunded_yen == total, e.key
+        if e.estimate:
+            assert any(u.line == "c5" and u.yen == 186_000 for u in e.unfunded), e.key
