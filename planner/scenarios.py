@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import planner
+from planner.kyoso import formulas as fx
 from planner.money import yen
 from planner.result import Finding, Result
 from schemas.loader import PlanLoadError, load_plan
@@ -565,8 +566,7 @@ def headroom(plan: Plan, result: Result | None = None) -> list[Headroom]:
             more = 0
         else:
             room = res.cap_yen - (raw_total - m.raw_subsidy_yen)  # the most this member's raw subsidy may be
-            # largest E with floor(E × rate) ≤ room: E ≤ ceil((room + 1) / rate) − 1
-            limit_e = -(-(room + 1) * rate.denominator // rate.numerator) - 1
+            limit_e = fx.largest_eligible_within(room, rate)
             more = max(0, limit_e - m.eligible_yen)
         ja = (
             f"{m.id}({m.name}): 補助上限 {yen(res.cap_yen)} に達するまで、補助対象経費をあと {yen(more)} 増やせます"

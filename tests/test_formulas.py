@@ -293,3 +293,11 @@ def test_yen_format() -> None:
     assert yen(1_234_567) == "¥1,234,567"
     assert yen(0) == "¥0"
     assert yen(-5_000) == "-¥5,000"
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.sampled_from([Fraction(2, 3), Fraction(1, 2), Fraction(3, 4)]))
+def test_largest_eligible_within_a_subsidy_room(room: int, rate: Fraction) -> None:
+    """Cap headroom: the largest E whose floor(E × rate) still fits the room, and E + 1 no longer does."""
+    e = fx.largest_eligible_within(room, rate)
+    assert floor_mul(e, rate) <= room
+    assert floor_mul(e + 1, rate) > room

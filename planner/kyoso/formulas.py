@@ -36,6 +36,11 @@ def members_to_lift_cap(params: KyosoParams, counted_members: int, raw_total: in
     return n - counted_members
 
 
+def largest_eligible_within(raw_subsidy_room: int, rate_: Fraction) -> int:
+    """The largest eligible E with floor(E × rate) ≤ room (cap headroom): ceil((room + 1) / rate) − 1."""
+    return -(-(raw_subsidy_room + 1) * rate_.denominator // rate_.numerator) - 1
+
+
 def subsidy_below_minimum(params: KyosoParams, total_subsidy: int) -> bool:
     return total_subsidy < params.lower_limit_yen.value
 
