@@ -813,17 +813,8 @@ def _optimize(
         r1: tuple[str, str] | None = None
         if ln.step == 3 and role == "it_vendor":
             r1 = ("C" if ln.category == "outsourcing" else "R", ln.member if per_vendor else "consortium")
-        r2: str | None = None
-        if role == "sme_user" and ln.category == "labour":
-            r2 = "U"
-        elif (
-            "sme_user_outsourcing_to_vendor" in basis
-            and role == "sme_user"
-            and ln.category == "outsourcing"
-            and ln.payee is not None
-            and roles.get(ln.payee) == "it_vendor"
-        ) or ("it_vendor_labour" in basis and role == "it_vendor" and ln.category == "labour"):
-            r2 = "B"
+        payee_role = roles.get(ln.payee) if ln.payee is not None else None
+        r2: str | None = fx.cost_user_labour_third_group(role, ln.category, payee_role, basis)
         r3 = "S" if ln.category in sc_cats else "O"
         return (r1, r2, r3)
 

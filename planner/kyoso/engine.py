@@ -494,16 +494,11 @@ def _evaluate(plan: Plan, pack: RulePack[KyosoParams]) -> Result:
     u_idx: list[int] = []
     b_total = 0
     for i, ln in enumerate(costs):
-        role = roles.get(ln.member)
-        if role == "sme_user" and ln.category == "labour":
+        payee_role = roles.get(ln.payee) if ln.payee is not None else None
+        side = fx.cost_user_labour_third_group(roles.get(ln.member), ln.category, payee_role, basis)
+        if side == "U":
             u_idx.append(i)
-        elif (
-            "sme_user_outsourcing_to_vendor" in basis
-            and role == "sme_user"
-            and ln.category == "outsourcing"
-            and ln.payee is not None
-            and roles.get(ln.payee) == "it_vendor"
-        ) or ("it_vendor_labour" in basis and role == "it_vendor" and ln.category == "labour"):
+        elif side == "B":
             b_total += elig[i]
     u_total = sum(elig[i] for i in u_idx)
     limit = fx.cost_user_labour_third_limit(b_total, p.user_labour_ratio.value)

@@ -5,7 +5,9 @@ They take plain integers, fractions and parameter objects and return integers; n
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from fractions import Fraction
+from typing import Literal
 
 from planner.kyoso.params import KyosoParams, SmeLimit
 from planner.money import floor_mul
@@ -78,6 +80,25 @@ def cost_subcontract_half_limit(other_step3_yen: int, ratio: Fraction) -> int:
     # C·(q−p) < p·R  ⇔  C ≤ ceil(p·R / (q−p)) − 1
     limit = -(-p * other_step3_yen // (q - p)) - 1
     return max(0, limit)
+
+
+def cost_user_labour_third_group(
+    role: str | None, category: str, payee_role: str | None, basis: Collection[str]
+) -> Literal["U", "B"] | None:
+    """Which side of cost.user_labour_third a line is on: U (sme_user labour), B (the basis) or neither.
+
+    B per the pack's ``user_labour_basis``: sme_user 委託費 paid to an it_vendor and/or it_vendor 人件費.
+    """
+    if role == "sme_user" and category == "labour":
+        return "U"
+    if (
+        "sme_user_outsourcing_to_vendor" in basis
+        and role == "sme_user"
+        and category == "outsourcing"
+        and payee_role == "it_vendor"
+    ) or ("it_vendor_labour" in basis and role == "it_vendor" and category == "labour"):
+        return "B"
+    return None
 
 
 def cost_user_labour_third_limit(basis_yen: int, ratio: Fraction) -> int:
