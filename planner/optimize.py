@@ -44,7 +44,7 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -59,6 +59,7 @@ from planner.kyoso import formulas as fx
 from planner.kyoso.params import KyosoParams
 from planner.money import share_largest_remainder, yen
 from planner.pack import get_pack
+from planner.realise import WINDOW_YEN, ClassEnds, LatticeLine, TermGroup, realise
 from planner.result import Finding, Result
 from planner.scenarios import RATIO_RULES, add_scenario, finding_key, without_scenarios
 from schemas.plan import MAX_HOURS, MAX_LINE_YEN, CostLine, Plan
@@ -70,7 +71,12 @@ TIME_LIMIT_S = 10.0  # the full MILP of one stage
 SUB_TIME_LIMIT_S = 5.0  # the MILP around the linear relaxation
 LAGRANGE_MIN_VARS = 200  # smaller models go straight to the full MILP (fast there)
 BLOCK_TIME_LIMIT_S = 0.5  # one member's block of the Lagrangian bound (its dual bound is used if cut short)
-RESERVE_PER_GROUP = 2
+PROOF_PRESOLVE = False  # HiGHS presolve has answered "infeasible" to feasible probes here
+USE_AROUND = True
+PROOF_ROUNDS = 8  # "is there a better one?" rounds before the bounds below
+PROOF_TIME_LIMIT_S = 2.0
+MAX_SPLIT_ROUNDS = 4
+MAX_BRANCH_NODES = 64  # per stage: branches on class totals that the hours cannot reach
 
 Status = Literal["optimal", "optimal_forced_trim", "no_flex", "infeasible", "invalid", "solver_failed"]
 
@@ -292,11 +298,17 @@ class _Model:
         self.lb: list[int] = []
         self.ub: list[int] = []
         self.rows: list[_Row] = []
+        # Upper bounds for the explanation's dual LP only.  The solver uses the tight bounds (a floored
+        # amount is at most the floor of its largest argument); the explanation loosens them by one so
+        # that a binding floor row, not the variable's bound, carries the dual value.
+        self.dual_ub: dict[int, int] = {}
 
-    def var(self, name: str, lb: int, ub: int) -> int:
+    def var(self, name: str, lb: int, ub: int, *, dual_ub: int | None = None) -> int:
         self.names.append(name)
         self.lb.append(lb)
         self.ub.append(ub)
+        if dual_ub is not None:
+            self.dual_ub[len(self.names) - 1] = dual_ub
         return len(self.names) - 1
 
     def le(self, key: str, lhs: _Lin, rhs: _Lin | int = 0, *, unit: int = 1, **meta: Any) -> _Row:
@@ -357,14 +369,19 @@ class _Solver:
         self.first_lp: tuple[dict[str, float], np.ndarray] | None = None
         self.reserves = reserves  # tiers of line variables left free around the LP, tried in turn
         self.primary = primary
-        self.owner = self._owners(owners or {})
+        self.owner_lines = dict(owners or {})
         # raw_i = floor(E_i × p/q) and T = min(cap, Σ raw): set exactly on every candidate (see polish)
         self.subsidy: tuple[dict[int, tuple[_Lin, int, int]], int, int] | None = None
         self.subsidy_const = 0
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the model again (after variables and rows were added to it)."""
+        self.owner = self._owners(self.owner_lines)
         data: list[int] = []
         ri: list[int] = []
         ci: list[int] = []
-        for r, row in enumerate(model.rows):
+        for r, row in enumerate(self.model.rows):
             for v, k in row.coefs.items():
                 data.append(k)
                 ri.append(r)
@@ -487,8 +504,23 @@ class _Solver:
             lb[v] = ub[v] = val
         return lb, ub
 
-    def _milp(self, c: np.ndarray, extra: list[_Row], fixed: dict[int, int], time_limit: float) -> _Solved:
-        """The MILP with ``fixed`` variables (and what they determine) substituted out before HiGHS sees it."""
+    def _milp(
+        self,
+        c: np.ndarray,
+        extra: list[_Row],
+        fixed: dict[int, int],
+        time_limit: float,
+        *,
+        presolve: bool = True,
+        shift: list[int] | None = None,
+    ) -> _Solved:
+        """The MILP with ``fixed`` variables (and what they determine) substituted out before HiGHS sees it.
+
+        ``shift``: an integer point near the answer (a candidate, the rounded relaxation).  HiGHS then
+        solves for the difference from it, so the numbers it handles are a few yen instead of tens of
+        millions: its tolerances (1e-6 and 1e-7, partly relative) otherwise let it call a problem
+        infeasible that has an integer solution, which the exact re-check has caught on these models.
+        """
         fixed = dict(fixed)
         for src, dst, mul, div in self.derived:
             if src in fixed and dst not in fixed:
@@ -496,6 +528,8 @@ class _Solver:
         n = len(self.model.names)
         free = [i for i in range(n) if i not in fixed]
         pos = {v: i for i, v in enumerate(free)}
+        lb_m, ub_m = self.model.lb, self.model.ub
+        sh = [0] * n if shift is None else [min(ub_m[i], max(lb_m[i], shift[i])) if i < len(shift) else 0 for i in range(n)]
         data: list[int] = []
         ri: list[int] = []
         ci: list[int] = []
@@ -508,6 +542,7 @@ class _Solver:
                 if v in fixed:
                     const += k * fixed[v]
                 else:
+                    const += k * sh[v]
                     terms.append((pos[v], k))
             rhs = row.rhs - const
             if not terms:
@@ -532,22 +567,67 @@ class _Solver:
         res = milp(
             cf,
             integrality=np.ones(len(free)),
-            bounds=Bounds(np.array([self.model.lb[i] for i in free], dtype=np.float64),
-                          np.array([self.model.ub[i] for i in free], dtype=np.float64)),
+            bounds=Bounds(np.array([lb_m[i] - sh[i] for i in free], dtype=np.float64),
+                          np.array([ub_m[i] - sh[i] for i in free], dtype=np.float64)),
             constraints=[LinearConstraint(a, np.array(lo), np.array(hi))] if hi else [],
-            options={"mip_rel_gap": 0.0, "time_limit": time_limit, "presolve": True},
+            options={"mip_rel_gap": 0.0, "time_limit": time_limit, "presolve": presolve},
         )
         if res.x is None:
             return _Solved("infeasible" if res.status == 2 else "failed", [], str(res.message))
         for i, v in zip(free, np.rint(res.x), strict=True):
-            x_full[i] = int(v)
+            x_full[i] = int(v) + sh[i]
         if res.status == 0:
             return _Solved("optimal", x_full, str(res.message))
         bound = getattr(res, "mip_dual_bound", None)
         gap = 0 if bound is None else max(0, math.ceil(cf @ np.rint(res.x) - bound))
         return _Solved("optimal", x_full, str(res.message), proven=False, gap=gap)
 
-    def solve(self, objective: dict[int, int], extra: list[_Row], fixed: dict[int, int]) -> _Solved:
+    def _exact(self, sub: _Solved, extra: list[_Row], objective: dict[int, int]) -> tuple[list[int], int] | None:
+        """``sub``'s allocation (subsidy variables polished) if it keeps every row in exact integers."""
+        if sub.status != "optimal":
+            return None
+        for x in (self.polish(sub.x), sub.x):
+            if not self.model.violations(x, extra):
+                return x, sum(k * x[v] for v, k in objective.items())
+        return None
+
+    def solve_around(
+        self, objective: dict[int, int], extra: list[_Row], fixed: dict[int, int], prev: list[int], members: set[str]
+    ) -> _Solved | None:
+        """After rows were added that cut ``prev`` off: the best allocation that keeps the other members'
+        classes that ``prev`` has at an end of their range there (a candidate), proven optimal for the
+        whole model by asking for a better one.  None when that does not settle it (the caller then
+        solves the stage afresh)."""
+        n = len(self.model.names)
+        c = np.zeros(n)
+        for v, k in objective.items():
+            c[v] = k
+        fix = dict(fixed)
+        for v in self.primary:
+            if v < len(prev) and v not in fix and self.owner[v] not in members:
+                if prev[v] in (self.model.lb[v], self.model.ub[v]):
+                    fix[v] = prev[v]
+        shift = [*prev, *([0] * (n - len(prev)))]
+        got = self._exact(self._milp(c, extra, fix, SUB_TIME_LIMIT_S, shift=shift), extra, objective)
+        if got is None:
+            return None
+        x, val = got
+        for _ in range(PROOF_ROUNDS):
+            probe_row = _Row("probe", dict(objective), val - 1)
+            ask = self._milp(np.zeros(n), [*extra, probe_row], fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=x)
+            if ask.status == "infeasible":
+                return _Solved("optimal", x, "proven by asking for a better allocation")
+            better = self._exact(ask, extra, objective)
+            if better is None or better[1] >= val:
+                return None
+            x, val = better
+        return None
+
+    def solve(
+        self, objective: dict[int, int], extra: list[_Row], fixed: dict[int, int], cutoff: int | None = None
+    ) -> _Solved:
+        """The stage's optimum; with ``cutoff`` only an allocation whose objective is below it counts
+        (otherwise the answer is ``pruned``)."""
         n = len(self.model.names)
         c = np.zeros(n)
         for v, k in objective.items():
@@ -574,9 +654,12 @@ class _Solver:
                 np.asarray(lp.upper.marginals),
             )
         if lp.status != 0:
-            return self._milp(c, extra, fixed, TIME_LIMIT_S)
+            return self._milp(c, extra, fixed, TIME_LIMIT_S, presolve=PROOF_PRESOLVE)
         bound = math.ceil(lp.fun - 1e-3)  # the objective is integral: a (safe) integer bound
+        if cutoff is not None and bound >= cutoff:
+            return _Solved("pruned", [], "the relaxation's bound reaches the cut-off")
         xs = lp.x
+        lp_point = [int(v) for v in np.rint(xs)]
         best: _Solved | None = None
         best_val = 0
 
@@ -593,19 +676,74 @@ class _Solver:
                         best_val = val
                     return
 
+        # A line whose floored amount (a labour line's yen, a long term's eligible yen) the relaxation
+        # puts at a bound is at that bound, whatever its hours or claimed amount there: the smallest
+        # argument that gives it (the hours or the claimed yen are free inside the floor's step).
+        at_bound: dict[int, int] = {}
+        for src, dst, mul, div in self.derived:
+            if abs(xs[dst] - lb[dst]) < 1e-9:
+                at_bound[src] = self.model.lb[src]
+            elif abs(xs[dst] - ub[dst]) < 1e-9:
+                at_bound[src] = min(self.model.ub[src], max(self.model.lb[src], _ceil_div(self.model.ub[dst] * div, mul)))
         for reserve in self.reserves:
             fix = dict(fixed)
             for v in self.primary:
                 if v in reserve or v in fix:
                     continue
-                if abs(xs[v] - lb[v]) < 1e-9:
+                if v in at_bound:
+                    fix[v] = at_bound[v]
+                elif abs(xs[v] - lb[v]) < 1e-9:
                     fix[v] = self.model.lb[v]
                 elif abs(xs[v] - ub[v]) < 1e-9:
                     fix[v] = self.model.ub[v]
-            consider(self._milp(c, extra, fix, SUB_TIME_LIMIT_S))
+            consider(self._milp(c, extra, fix, SUB_TIME_LIMIT_S, shift=lp_point))
             if best is not None and best_val <= bound:
                 best.proven, best.gap = True, 0
                 return best
+        # Proof by asking for better: the same model with "objective ≤ best − 1" and no objective.  HiGHS
+        # answers infeasible (the best is optimal) or hands back a better allocation, which is re-checked
+        # exactly and kept.  With integer data a yen better is far outside any tolerance, so this is
+        # sounder, and on these models much faster, than HiGHS's own optimality proof.
+        # Without a candidate, the question without an objective finds one (or shows there is none);
+        # a probe that is infeasible raises the bound.
+        if best is None:
+            rows_ = [*extra, _Row("probe", dict(objective), cutoff - 1)] if cutoff is not None else extra
+            first = self._milp(np.zeros(n), rows_, fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=lp_point)
+            if first.status == "infeasible":
+                return _Solved("infeasible" if cutoff is None else "pruned", [], first.message)
+            consider(first)
+        elif cutoff is not None and best_val >= cutoff:
+            probe_row = _Row("probe", dict(objective), cutoff - 1)
+            ask = self._milp(np.zeros(n), [*extra, probe_row], fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=best.x)
+            if ask.status == "infeasible":
+                return _Solved("pruned", [], ask.message)
+            consider(ask)
+        floor_val = bound
+        step = 0
+        for _ in range(PROOF_ROUNDS):
+            if best is not None and best_val <= floor_val:
+                best.proven, best.gap = True, 0
+                return best
+            if best is None:
+                break
+            if step == 0 or best_val - floor_val <= 2:
+                probe = best_val - 1  # the incumbent is usually the optimum: one answer proves it
+            else:
+                probe = (floor_val + best_val - 1) // 2
+            probe_row = _Row("probe", dict(objective), probe)
+            ask = self._milp(np.zeros(n), [*extra, probe_row], fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=best.x)
+            if ask.status == "infeasible":
+                floor_val = probe + 1
+                continue
+            before = best_val if best is not None else None
+            consider(ask)
+            if best is None or (before is not None and best_val >= before):
+                break  # a tolerance artefact or a time-out: the bounds below decide
+            step = max(step, 1)
+        if best is not None and best_val <= floor_val:
+            best.proven, best.gap = True, 0
+            return best
+        bound = max(bound, floor_val)
         # A tighter bound than the relaxation's: the Lagrangian relaxation of the rows that join members
         # (priced at the relaxation's duals), each member's block solved as a small MILP.  It settles
         # most stages that the relaxation cannot, without the full MILP.
@@ -620,7 +758,7 @@ class _Solver:
                 if best_val <= lag_bound:
                     best.proven, best.gap = True, 0
                     return best
-        full = self._milp(c, extra, fixed, TIME_LIMIT_S)
+        full = self._milp(c, extra, fixed, TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=best.x if best is not None else lp_point)
         consider(full)
         if best is None:
             return full
@@ -672,6 +810,95 @@ class _Unit:
     rate: int = 0  # labour: yen per hour
     hh_var: int = -1
     amount_var: int = -1
+    lattice: dict[int, LatticeLine] = field(default_factory=dict)  # plain: labour lines on an hours lattice
+    ends: ClassEnds | None = None  # plain with lattice lines: which totals its lines reach
+    terms: TermGroup | None = None  # termgroup: lines under the term rule with a whole multiple of 12 months
+
+
+class _Unrealisable(Exception):
+    """Class totals that the search could not share out to their labour lines' hours."""
+
+    def __init__(self, keys: set[tuple[Any, ...]]) -> None:
+        super().__init__(keys)
+        self.keys = keys
+
+
+def _first_gaps(model: _Model, ends: ClassEnds, v: int) -> None:
+    """Exclude the totals just inside a class's ends that its labour lines cannot reach.
+
+    At its maximum a class's total can drop by up to what its dense lines can give up (``span``), and
+    otherwise by at least the smallest step down of one labour line (``g``): when ``g > span + 1`` the
+    totals strictly between ``max − g`` and ``max − span`` are out of reach (likewise above the
+    minimum).  The tie-break would otherwise take a yen off a class of labour lines at its maximum.
+    Deeper gaps are described when a solution lands in one (:func:`_encode_window`).
+    """
+    lo, hi, span = ends.lo, ends.hi, ends.span
+    movable = [ln for ln in ends.lattice if ln.hh_hi > ln.hh_lo]
+    if not movable:
+        return
+    for top in (True, False):
+        if top:
+            g = min(ln.amount(ln.hh_hi) - ln.amount(ln.hh_hi - 1) for ln in movable)
+        else:
+            g = min(ln.amount(ln.hh_lo + 1) - ln.amount(ln.hh_lo) for ln in movable)
+        if g <= span + 1 or hi - lo < g:
+            continue
+        # one binary z (1: within ``span`` of the end, 0: at least ``g`` from it), on the total directly
+        z = model.var(f"gap_{'top' if top else 'bottom'}:{v}", 0, 1)
+        r = hi - lo
+        if top:  # hi − v ≤ span + (r − span)(1 − z);  hi − v ≥ g(1 − z)
+            model.le(f"gap_near:{v}:top", _Lin().var(v, -1).var(z, r - span), r - hi)
+            model.le(f"gap_far:{v}:top", _Lin().var(v).var(z, -g), hi - g)
+        else:  # v − lo ≤ span + (r − span)(1 − z);  v − lo ≥ g(1 − z)
+            model.le(f"gap_near:{v}:bottom", _Lin().var(v).var(z, r - span), lo + r)
+            model.le(f"gap_far:{v}:bottom", _Lin().var(v, -1).var(z, -g), -lo - g)
+
+
+def _distance_union(
+    model: _Model, v: int, ends: ClassEnds, top: bool, spans: list[tuple[int, int]], tag: str
+) -> None:
+    """The class total's distance from one end lies in one of ``spans`` (intervals of distance).
+
+    The convex hull of the union: the distance d (``v + d = max`` or ``v − d = min``), one binary and
+    one part of d per interval.  Written in distances, the coefficients are small next to the end
+    (only the last, widest interval carries a large one), which keeps HiGHS's tolerances out of it."""
+    side = "top" if top else "bottom"
+    d = model.var(f"{tag}_dist_{side}:{v}", 0, ends.hi - ends.lo)
+    if top:
+        model.rows.append(_Row(f"{tag}_d:{v}:{side}", {v: 1, d: 1}, ends.hi, eq=True))
+    else:
+        model.rows.append(_Row(f"{tag}_d:{v}:{side}", {v: 1, d: -1}, ends.lo, eq=True))
+    pick: dict[int, int] = {}
+    parts: dict[int, int] = {d: 1}
+    for j, (a, b) in enumerate(spans):
+        z = model.var(f"{tag}_{side}:{v}:{j}", 0, 1)
+        y = model.var(f"{tag}_part_{side}:{v}:{j}", 0, b)
+        model.le(f"{tag}_hi:{v}:{side}:{j}", _Lin().var(y).var(z, -b), 0)
+        if a:
+            model.le(f"{tag}_lo:{v}:{side}:{j}", _Lin().var(z, a).var(y, -1), 0)
+        pick[z] = 1
+        parts[y] = -1
+    model.rows.append(_Row(f"{tag}_one:{v}:{side}", pick, 1, eq=True))
+    model.rows.append(_Row(f"{tag}_sum:{v}:{side}", parts, 0, eq=True))
+
+
+def _encode_window(model: _Model, v: int, ends: ClassEnds, top: bool) -> bool:
+    """Make a class total take only the totals its lines reach within the window of one end.
+
+    The reachable totals there are a union of intervals (:meth:`ClassEnds.intervals`), plus the
+    totals further in; the convex hull of that union is added (:func:`_distance_union`).  It only
+    removes totals that no hours reach, so the model stays a relaxation of the real lines.  Added when
+    a solution first lands in such a gap."""
+    spans, further = ends.intervals(top)
+    if len(spans) == 1 and not further:
+        return False  # every total there is reachable
+    dist = [(ends.hi - b, ends.hi - a) if top else (a - ends.lo, b - ends.lo) for a, b in spans]
+    if further:
+        dist.append((WINDOW_YEN + 1, ends.hi - ends.lo))
+    if len(dist) == 2 and dist[0][1] + 1 >= dist[1][0]:
+        return False  # one run of totals: nothing to exclude
+    _distance_union(model, v, ends, top, dist, "win")
+    return True
 
 
 def _labour_range(rate: int, lo_yen: int, hi_yen: int) -> tuple[int, int]:
@@ -718,7 +945,23 @@ def optimize(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _optimize(plan, objective, budget, member_budgets, explain)
+        split: set[tuple[Any, ...]] = set()
+        t = time.perf_counter()
+        for _ in range(MAX_SPLIT_ROUNDS):
+            try:
+                out = _optimize(plan, objective, budget, member_budgets, explain, split=split)
+            except _Unrealisable as exc:
+                if not exc.keys or exc.keys <= split:
+                    break
+                split |= exc.keys  # solve those classes' labour lines one by one, on their lattices
+                continue
+            if split:
+                out.timings_ms["classes_split"] = len(split)
+                out.timings_ms["total_with_splits"] = (time.perf_counter() - t) * 1000
+            return out
+        out = _optimize(plan, objective, budget, member_budgets, explain, split=None)
+        out.timings_ms["total_with_splits"] = (time.perf_counter() - t) * 1000
+        return out
     finally:
         if was_enabled:
             gc.enable()
@@ -730,7 +973,15 @@ def _optimize(
     budget: int | None,
     member_budgets: dict[str, int] | None,
     explain: bool,
+    *,
+    split: set[tuple[Any, ...]] | None,
 ) -> OptimizeResult:
+    """One run.  Labour lines join their member's class like any other line (the hours lattice relaxed
+    to whole yen, which only widens the model) and each class total is shared out to hours afterwards
+    (:func:`planner.realise.realise_class`): when that succeeds, the relaxed model's optimum is reached
+    by real lines, so it is the optimum.  When it does not, ``_Unrealisable`` names the classes and the
+    caller solves again with those classes' labour lines one by one on their lattices (``split``);
+    ``split=None`` puts every labour line on its own lattice."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     base_plan = without_scenarios(plan)
@@ -819,6 +1070,7 @@ def _optimize(
         return (r1, r2, r3)
 
     classes: dict[tuple[Any, ...], _Unit] = {}
+    term_groups: dict[tuple[Any, ...], _Unit] = {}
     for i, ln in enumerate(costs):
         lr = baseline.lines[i]
         flex = ln.flex
@@ -859,21 +1111,42 @@ def _optimize(
             and (ln.category == "cloud" or (ln.category == "software" and bool(ln.maintenance)))
         )
         sig = signature(ln)
-        if term:
+        key = (ln.member, *sig, ln.months)
+        if term and split is not None and ln.months is not None and ln.months % max_months == 0 and key not in split:
+            grp = term_groups.get(key)
+            if grp is None:
+                grp = _Unit("termgroup", [], ln.member, _Lin(), _Lin(), sig)
+                grp.terms = TermGroup(ln.months // max_months, [], [])
+                term_groups[key] = grp
+                units.append(grp)
+            assert grp.terms is not None
+            grp.lines.append(i)
+            grp.lo.append(lo_amt)
+            grp.hi.append(hi_amt)
+            grp.terms.lo.append(lo_amt)
+            grp.terms.hi.append(hi_amt)
+        elif term:
             assert ln.months is not None
             m = ln.months
             xv = model.var(f"x:{ln.id}", lo_amt, hi_amt)
-            ev = model.var(f"e:{ln.id}", max_months * lo_amt // m, max_months * hi_amt // m + 1)  # loose: rows bind
+            e_hi = max_months * hi_amt // m
+            ev = model.var(f"e:{ln.id}", max_months * lo_amt // m, e_hi, dual_ub=e_hi + 1)
             model.le(f"term_lo:{ln.id}", _Lin().var(ev, m), _Lin().var(xv, max_months))
             model.le(f"term_hi:{ln.id}", _Lin().var(xv, max_months), _Lin().var(ev, m)).rhs += m - 1
+            # at the line's minimum the eligible yen is floor(12·min/m), not 12·min/m: the facet through
+            # (min, e_lo) and the first amount x1 that earns one more yen (valid while x1 − min ≤ m/12)
+            e_lo = max_months * lo_amt // m
+            x1 = _ceil_div(m * (e_lo + 1), max_months)
+            if x1 <= hi_amt and max_months * (x1 - lo_amt) <= m and x1 - lo_amt > 1:
+                model.le(f"term_min:{ln.id}", _Lin().var(ev, x1 - lo_amt).var(xv, -1), (x1 - lo_amt) * e_lo - lo_amt)
             units.append(_Unit("term", [i], ln.member, _Lin().var(xv), _Lin().var(ev), sig, [lo_amt], [hi_amt]))
-        elif is_labour and rate > 100:
+        elif is_labour and rate > 100 and (split is None or (ln.member, *signature(ln)) in split):
             h = model.var(f"h:{ln.id}", hh_lo, hh_hi)
             u = _Unit("labour", [i], ln.member, _Lin(), _Lin(), sig, [lo_amt], [hi_amt], rate, h)
             if rate % 100 == 0:
                 u.claimed = _Lin().var(h, rate // 100)
             else:
-                a = model.var(f"a:{ln.id}", lo_amt, hi_amt + 1)  # loose: the floor rows bind
+                a = model.var(f"a:{ln.id}", lo_amt, hi_amt, dual_ub=hi_amt + 1)
                 model.le(f"floor_lo:{ln.id}", _Lin().var(a, 100), _Lin().var(h, rate))
                 model.le(f"floor_hi:{ln.id}", _Lin().var(h, rate), _Lin().var(a, 100)).rhs += 99
                 u.claimed = _Lin().var(a)
@@ -891,11 +1164,29 @@ def _optimize(
             cls.lo.append(lo_amt)
             cls.hi.append(hi_amt)
             cls.rate = 0
+            if is_labour and rate > 100:
+                cls.lattice[i] = LatticeLine(rate, hh_lo, hh_hi)
+    for grp in term_groups.values():
+        tg = grp.terms
+        assert tg is not None
+        ev = model.var(f"E:{grp.member}:{grp.sig}:{tg.k}", tg.e_lo, tg.e_hi, dual_ub=tg.e_hi + 1)
+        xv = model.var(f"XT:{grp.member}:{grp.sig}:{tg.k}", sum(tg.lo), sum(tg.hi))
+        for j, (slope, icpt) in enumerate(tg.pieces()):
+            model.le(f"term_least:{xv}:{j}", _Lin().var(ev, slope), _Lin(const=-icpt).var(xv))
+        # no more than k − 1 unearning yen per line
+        model.le(f"term_most:{xv}", _Lin().var(xv), _Lin(const=len(tg.lo) * (tg.k - 1)).var(ev, tg.k))
+        grp.claimed, grp.elig, grp.hh_var, grp.amount_var = _Lin().var(xv), _Lin().var(ev), ev, xv
     for cls in classes.values():
         v = model.var(f"X:{cls.member}:{cls.sig}", sum(cls.lo), sum(cls.hi))
         cls.claimed = _Lin().var(v)
         cls.elig = _Lin().var(v)
         cls.hh_var = v
+        if cls.lattice:
+            cls.ends = ClassEnds(
+                [(lo, hi) for i, lo, hi in zip(cls.lines, cls.lo, cls.hi, strict=True) if i not in cls.lattice],
+                [cls.lattice[i] for i in cls.lines if i in cls.lattice],
+            )
+            _first_gaps(model, cls.ends, v)
     if infeasible:
         out.status = "infeasible"
         out.notes.extend(infeasible)
@@ -936,23 +1227,22 @@ def _optimize(
     # line variables, and per member and rule group the finest-grained few kept free around the LP
     primary: set[int] = set()
     derived: list[tuple[int, int, int, int]] = []
-    by_group: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
     for u in units:
-        if u.kind in ("plain", "labour"):
-            v, grain = u.hh_var, (1 if u.kind == "plain" else _ceil_div(u.rate, 100))
+        if u.kind in ("plain", "labour", "termgroup"):
+            v = u.hh_var
             if u.kind == "labour" and u.amount_var >= 0:
                 derived.append((v, u.amount_var, u.rate, 100))
         elif u.kind == "term":
-            v, grain = next(iter(u.claimed.terms)), 1
+            v = next(iter(u.claimed.terms))
             ev = next(iter(u.elig.terms))
             months = costs[u.lines[0]].months or max_months
             derived.append((v, ev, max_months, months))
         else:
             continue
         primary.add(v)
-        by_group.setdefault((u.member, *u.sig), []).append((grain, v))
-    fine = {v for group in by_group.values() for _, v in sorted(g for g in group if g[0] == 1)[:RESERVE_PER_GROUP]}
-    reserve = [set(), fine, {v for group in by_group.values() for _, v in sorted(group)[:RESERVE_PER_GROUP]}]
+    # one MILP around the relaxation (every line variable it puts at a bound fixed there), then the
+    # "is there a better one?" rounds of _Solver.solve; leaving some lines free here was slower
+    reserve: list[set[int]] = [set()]
     owners: dict[int, str] = {}  # line variables → their member (the Lagrangian bound's blocks)
     for u in units:
         for lin in (u.claimed, u.elig):
@@ -967,14 +1257,52 @@ def _optimize(
 
     # ---- solve: strict (no trimming) first, then with trims if the ranges force them
     t2 = time.perf_counter()
-    stages = _run_stages(model, built, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners)
+    lattice_classes = [u for u in units if u.ends is not None]
+
+    def reach(x: list[int]) -> list[tuple[int, int, int]]:
+        """The class totals that their lines cannot reach, as (variable, nearest below, nearest above)."""
+        out = []
+        for u in lattice_classes:
+            assert u.ends is not None
+            g = u.ends.gap(x[u.hh_var])
+            if g is not None:
+                out.append((u.hh_var, g[0], g[1]))
+        return out
+
+    by_var = {u.hh_var: u.ends for u in lattice_classes if u.ends is not None}
+    cur_model = [model]  # the model being solved (the one with trim variables, if it comes to that)
+    encoded: set[tuple[int, bool]] = set()
+
+    def encode(x: list[int], gaps: list[tuple[int, int, int]]) -> bool:
+        """Describe exactly the reachable totals near the ends where the classes in ``gaps`` are (each
+        end once; describing every class near an end up front was slower).  False when there was
+        nothing new to describe."""
+        added = False
+        for var, _, _ in gaps:
+            ends = by_var[var]
+            top = ends.near_top(x[var])
+            if top is None or (var, top) in encoded:
+                continue
+            encoded.add((var, top))
+            if _encode_window(cur_model[0], var, ends, top):
+                added = True
+        return added
+
+    stages = _run_stages(
+        model, built, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners, reach, encode
+    )
     forced = False
     if stages.status == "infeasible":
         model2 = _Model()
         model2.names, model2.lb, model2.ub = model.names[:n_vars], model.lb[:n_vars], model.ub[:n_vars]
+        model2.dual_ub = {v: k for v, k in model.dual_ub.items() if v < n_vars}
         model2.rows = model.rows[:n_rows]
         built2 = _build_rules(model2, units, base_plan, params, baseline, roles, per_vendor, allow_trim=True)
-        stages = _run_stages(model2, built2, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners)
+        cur_model[0] = model2
+        encoded.clear()
+        stages = _run_stages(
+            model2, built2, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners, reach, encode
+        )
         model, built, forced = model2, built2, True
     timings["solve"] = (time.perf_counter() - t2) * 1000
     if stages.status != "optimal":
@@ -994,6 +1322,8 @@ def _optimize(
     t3 = time.perf_counter()
     new_costs = list(costs)
     changes: list[LineChange] = []
+
+    unrealised: set[tuple[Any, ...]] = set()
 
     def put(i: int, amount: int, hh: int | None) -> None:
         ln = costs[i]
@@ -1018,9 +1348,29 @@ def _optimize(
                 put(i, u.lo[0], None)
         elif u.kind == "term":
             put(u.lines[0], u.claimed.value(x), None)
+        elif u.kind == "termgroup":
+            assert u.terms is not None
+            amounts = u.terms.realise(x[u.hh_var], x[u.amount_var])
+            if amounts is None:
+                unrealised.add((u.member, *u.sig, u.terms.k * max_months))
+                continue
+            for i, amount in zip(u.lines, amounts, strict=True):
+                put(i, amount, None)
         elif u.kind == "labour":
             hh = x[u.hh_var]
             put(u.lines[0], _amount(u.rate, hh), hh)
+        elif u.ends is not None:  # a class with labour lines: hours that add up to the total exactly
+            got = realise(x[u.hh_var], u.ends)
+            if got is None:
+                unrealised.add((u.member, *u.sig))
+                continue
+            dense_amounts, hours = iter(got[0]), iter(got[1])
+            for i in u.lines:
+                if i in u.lattice:
+                    hh = next(hours)
+                    put(i, u.lattice[i].amount(hh), hh)
+                else:
+                    put(i, next(dense_amounts), None)
         else:  # plain class
             total = x[u.hh_var]
             shares = share_largest_remainder(total - sum(u.lo), [h - lo for lo, h in zip(u.lo, u.hi, strict=True)])
@@ -1033,6 +1383,8 @@ def _optimize(
                     put(i, amount, hh_lo)
                 else:
                     put(i, amount, None)
+    if unrealised:
+        raise _Unrealisable(unrealised)
     new_plan = base_plan.model_copy(update={"costs": new_costs})
     result = planner.evaluate(new_plan)
     timings["write_back_and_verify"] = (time.perf_counter() - t3) * 1000
@@ -1221,8 +1573,8 @@ def _build_rules(
         if not e.terms:
             raw = _Lin(const=max(0, e.const) * rp // rq)
         else:
-            hi = max(0, model.hi(e)) * rp // rq + 1  # loose: the row binds (and carries the dual)
-            rv = model.var(f"raw:{m.id}", 0, hi)
+            hi = max(0, model.hi(e)) * rp // rq
+            rv = model.var(f"raw:{m.id}", 0, hi, dual_ub=hi + 1)
             model.le(f"raw:{m.id}", _Lin().var(rv, rq), e.scaled(rp))
             raw = _Lin().var(rv)
         built.raw[m.id] = raw
@@ -1258,7 +1610,14 @@ def _run_stages(
     primary: set[int],
     derived: list[tuple[int, int, int, int]],
     owners: Mapping[int, str] | None = None,
+    reach: Callable[[list[int]], list[tuple[int, int, int]]] | None = None,
+    encode: Callable[[list[int], list[tuple[int, int, int]]], bool] | None = None,
+    reach_every_stage: bool = False,
 ) -> _Stages:
+    """The lexicographic stages.  Only the last stage's allocation must be reachable by the labour
+    lines' hours (``reach``): an earlier stage's optimum on the relaxed classes is a bound the real
+    lines may or may not meet, and the last stage keeps it as a row.  When the last stage then finds
+    no reachable allocation, the stages run again with reachability asked of every stage."""
     t = built.t_var
     fixed: dict[int, int] = {}
     solver = _Solver(model, reserve, primary, derived, owners)
@@ -1273,8 +1632,89 @@ def _run_stages(
     unproven: list[tuple[str, int]] = []
     stage_name = ["subsidy"]
 
-    def solve(obj: dict[int, int], extra: list[_Row]) -> _Solved:
-        res = solver.solve(obj, extra, fixed)
+    def solve(obj: dict[int, int], extra: list[_Row], final: bool = False) -> _Solved:
+        """The stage's optimum among allocations whose class totals the labour lines' hours reach.
+
+        A class total next to an end of its range that no hours reach is branched on — the total at
+        most the nearest reachable one below, or at least the nearest above — depth first, each branch
+        pruned by the best reachable allocation so far (a branch's optimum is a bound for all of it)."""
+        if reach is None or not (final or reach_every_stage):
+            return solve_node(obj, extra)
+
+        def value(res: _Solved) -> int:
+            return sum(k * res.x[v] for v, k in obj.items())
+
+        def toward(gaps: list[tuple[int, int, int]], x: list[int], rows: list[_Row]) -> list[_Row]:
+            """Rows sending each unreachable total to its nearer reachable neighbour."""
+            out = list(rows)
+            for var, below, above in gaps:
+                if above - x[var] <= x[var] - below:
+                    out.append(_Row(f"reach_ge:{var}:{above}", {var: -1}, -above))
+                else:
+                    out.append(_Row(f"reach_le:{var}:{below}", {var: 1}, below))
+            return out
+
+        root = solve_node(obj, extra)
+        # first, describe exactly (in the model) the ends of the classes whose totals land in a gap
+        while encode is not None and root.status == "optimal":
+            gaps = reach(root.x)
+            if not gaps:
+                return root
+            if not encode(root.x, gaps):
+                break
+            solver.refresh()
+            members = {solver.owner[var] for var, _, _ in gaps}
+            around = solver.solve_around(obj, extra, fixed, root.x, members) if USE_AROUND else None
+            root = around if around is not None else solve_node(obj, extra)
+        if root.status != "optimal" or not reach(root.x):
+            return root
+        bound = value(root) if root.proven else None  # no reachable allocation does better
+        best: _Solved | None = None
+        best_val = 0
+        # a dive: every unreachable total to its nearer neighbour, until none is left
+        rows: list[_Row] = []
+        res = root
+        for _ in range(8):
+            gaps = reach(res.x)
+            if not gaps:
+                best, best_val = res, value(res)
+                break
+            rows = toward(gaps, res.x, rows)
+            res = solve_node(obj, [*extra, *rows])
+            if res.status != "optimal":
+                break
+        if best is not None and bound is not None and best_val <= bound:
+            return best
+        # branch and bound over the unreachable totals, depth first
+        stack: list[list[_Row]] = [[]]
+        nodes = 0
+        while stack:
+            branch = stack.pop()
+            res = root if not branch else solve_node(obj, [*extra, *branch], best_val if best is not None else None)
+            nodes += 1
+            if res.status != "optimal":
+                continue
+            val = value(res)
+            if best is not None and val >= best_val and res.proven:
+                continue
+            gaps = reach(res.x)
+            if not gaps:
+                if best is None or val < best_val:
+                    best, best_val = res, val
+                    if bound is not None and best_val <= bound:
+                        break
+                continue
+            if nodes >= MAX_BRANCH_NODES:
+                raise _Unrealisable(set())
+            var, below, above = gaps[0]
+            stack.append([*branch, _Row(f"reach_le:{var}:{below}", {var: 1}, below)])
+            stack.append([*branch, _Row(f"reach_ge:{var}:{above}", {var: -1}, -above)])
+        if best is None:
+            return _Solved("infeasible", [], "no allocation whose class totals the hours reach")
+        return best
+
+    def solve_node(obj: dict[int, int], extra: list[_Row], cutoff: int | None = None) -> _Solved:
+        res = solver.solve(obj, extra, fixed, cutoff)
         # a binary left at a tolerance from 0 while its group is positive: fix it and solve again
         for _ in range(len(built.binaries)):
             if res.status != "optimal":
@@ -1286,7 +1726,7 @@ def _run_stages(
                 scope = model.names[y].split(":", 1)[1]
                 if any(r.endswith(f":{scope}") for r in bad):
                     fixed[y] = 1
-            res = solver.solve(obj, extra, fixed)
+            res = solver.solve(obj, extra, fixed, cutoff)
         if res.status == "optimal" and not res.proven:
             unproven.append((stage_name[0], res.gap))
         return res
@@ -1337,22 +1777,34 @@ def _run_stages(
 
     # last stage: the least total claimed (own funds, as T is fixed)
     stage_name[0] = "tie_break"
-    s3 = solve(claimed_objective(total_claimed), extra)
+    # with trims allowed a fourth stage follows: the least trim for that allocation (the engine trims
+    # only what it must); the hours must then reach the fourth stage's allocation, not the third's
+    trims = _Lin()
+    for lin in built.trims.values():
+        trims.add(lin)
+
+    def again() -> _Stages:
+        return _run_stages(
+            model, built, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners,
+            reach, encode, reach_every_stage=True,
+        )
+
+    s3 = solve(claimed_objective(total_claimed), extra, final=not trims.terms)
+    if s3.status != "optimal" and reach is not None and not reach_every_stage:
+        return again()
     if s3.status == "optimal":
         x = s3.x
         extra = [*extra, _Row("stage3", dict(total_claimed.terms), total_claimed.value(x) - total_claimed.const)]
     else:
         unproven.append(("tie_break", -1))
-    # with trims allowed: the least trim for that allocation (the engine trims only what it must)
-    trims = _Lin()
-    for lin in built.trims.values():
-        trims.add(lin)
     if trims.terms:
         stage_name[0] = "trims"
-        s4 = solve(claimed_objective(trims), extra)
+        s4 = solve(claimed_objective(trims), extra, final=True)
+        if s4.status != "optimal" and reach is not None and not reach_every_stage:
+            return again()
         if s4.status == "optimal":
             x = s4.x
-    return _Stages("optimal", x, x[t], "", extra, dict(fixed), unproven, solver.first_lp)
+    return _Stages("optimal", x, x[t], "", extra, dict(fixed), unproven, None)  # the explanation prices rows with the loose bounds (_dual_lp)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1388,7 +1840,7 @@ def _dual_lp(model: _Model, built: _Built, fixed: dict[int, int]) -> tuple[dict[
         if i in fixed:
             bounds.append((fixed[i], fixed[i]))
         else:
-            bounds.append((model.lb[i], model.ub[i]))
+            bounds.append((model.lb[i], model.dual_ub.get(i, model.ub[i])))
     data, ri, ci = [], [], []
     for r, row in enumerate(ub_rows):
         for v, k in row.coefs.items():
@@ -1582,6 +2034,12 @@ def _explain(
                 continue
             w = _price(ub_duals[v]) * 100 / u.rate if u.rate and v < len(ub_duals) else Fraction(0)
             w = w.limit_denominator(1000)
+        elif u.kind == "termgroup":  # every line at its max: a claimed yen is worth 1/k eligible yen
+            assert u.terms is not None
+            v = u.hh_var
+            if x[v] < model.ub[v]:
+                continue
+            w = _price(ub_duals[v]) / u.terms.k if v < len(ub_duals) else Fraction(0)
         else:  # term
             v = next(iter(u.claimed.terms))
             if x[v] < model.ub[v]:
