@@ -72,7 +72,8 @@ SUB_TIME_LIMIT_S = 5.0  # the MILP around the linear relaxation
 LAGRANGE_MIN_VARS = 200  # smaller models go straight to the full MILP (fast there)
 BLOCK_TIME_LIMIT_S = 0.5  # one member's block of the Lagrangian bound (its dual bound is used if cut short)
 PROOF_PRESOLVE = False  # HiGHS presolve has answered "infeasible" to feasible probes here
-USE_AROUND = True
+LADDER_STEPS = 4  # feasibility questions at the bound and just above it, before the small MILP
+TIE_BREAK_LADDER_FROM = 2  # the tie-break's optimum is usually 2 yen above its relaxation's bound
 PROOF_ROUNDS = 8  # "is there a better one?" rounds before the bounds below
 PROOF_TIME_LIMIT_S = 2.0
 MAX_SPLIT_ROUNDS = 4
@@ -592,7 +593,13 @@ class _Solver:
         return None
 
     def solve_around(
-        self, objective: dict[int, int], extra: list[_Row], fixed: dict[int, int], prev: list[int], members: set[str]
+        self,
+        objective: dict[int, int],
+        extra: list[_Row],
+        fixed: dict[int, int],
+        prev: list[int],
+        members: set[str],
+        prev_proven: bool,
     ) -> _Solved | None:
         """After rows were added that cut ``prev`` off: the best allocation that keeps the other members'
         classes that ``prev`` has at an end of their range there (a candidate), proven optimal for the
@@ -608,6 +615,15 @@ class _Solver:
                 if prev[v] in (self.model.lb[v], self.model.ub[v]):
                     fix[v] = prev[v]
         shift = [*prev, *([0] * (n - len(prev)))]
+        # the rows added only cut allocations off, so ``prev``'s value is still a bound: an allocation
+        # that reaches it is optimal
+        prev_val = sum(k * prev[v] for v, k in objective.items())
+        at_prev = _Row("probe", dict(objective), prev_val)
+        if prev_proven:
+            ask = self._milp(np.zeros(n), [*extra, at_prev], fix, SUB_TIME_LIMIT_S, shift=shift)
+            got = self._exact(ask, extra, objective)
+            if got is not None and got[1] <= prev_val:
+                return _Solved("optimal", got[0], "reaches the bound of the stage before the rows were added")
         got = self._exact(self._milp(c, extra, fix, SUB_TIME_LIMIT_S, shift=shift), extra, objective)
         if got is None:
             return None
@@ -624,10 +640,16 @@ class _Solver:
         return None
 
     def solve(
-        self, objective: dict[int, int], extra: list[_Row], fixed: dict[int, int], cutoff: int | None = None
+        self,
+        objective: dict[int, int],
+        extra: list[_Row],
+        fixed: dict[int, int],
+        cutoff: int | None = None,
+        ladder_from: int = 0,
     ) -> _Solved:
         """The stage's optimum; with ``cutoff`` only an allocation whose objective is below it counts
-        (otherwise the answer is ``pruned``)."""
+        (otherwise the answer is ``pruned``).  ``ladder_from``: how far above the relaxation's bound
+        the optimum usually is (the tie-break's is a few yen above it: the members' floors)."""
         n = len(self.model.names)
         c = np.zeros(n)
         for v, k in objective.items():
@@ -696,7 +718,19 @@ class _Solver:
                     fix[v] = self.model.lb[v]
                 elif abs(xs[v] - ub[v]) < 1e-9:
                     fix[v] = self.model.ub[v]
-            consider(self._milp(c, extra, fix, SUB_TIME_LIMIT_S, shift=lp_point))
+            # a ladder of cheap questions first: is there an allocation at the bound, a yen above it, …?
+            # (the first yes is proven optimal; HiGHS proving the small MILP itself was the slow part)
+            zero = np.zeros(n)
+            for level in range(bound + ladder_from, bound + ladder_from + LADDER_STEPS):
+                rung = _Row("probe", dict(objective), level)
+                consider(self._milp(zero, [*extra, rung], fix, SUB_TIME_LIMIT_S, shift=lp_point))
+                if best is not None:
+                    break
+            if best is not None and best_val <= bound:
+                best.proven, best.gap = True, 0
+                return best
+            if best is None:
+                consider(self._milp(c, extra, fix, SUB_TIME_LIMIT_S, shift=lp_point))
             if best is not None and best_val <= bound:
                 best.proven, best.gap = True, 0
                 return best
@@ -1632,14 +1666,14 @@ def _run_stages(
     unproven: list[tuple[str, int]] = []
     stage_name = ["subsidy"]
 
-    def solve(obj: dict[int, int], extra: list[_Row], final: bool = False) -> _Solved:
+    def solve(obj: dict[int, int], extra: list[_Row], final: bool = False, ladder_from: int = 0) -> _Solved:
         """The stage's optimum among allocations whose class totals the labour lines' hours reach.
 
         A class total next to an end of its range that no hours reach is branched on — the total at
         most the nearest reachable one below, or at least the nearest above — depth first, each branch
         pruned by the best reachable allocation so far (a branch's optimum is a bound for all of it)."""
         if reach is None or not (final or reach_every_stage):
-            return solve_node(obj, extra)
+            return solve_node(obj, extra, None, ladder_from)
 
         def value(res: _Solved) -> int:
             return sum(k * res.x[v] for v, k in obj.items())
@@ -1654,7 +1688,7 @@ def _run_stages(
                     out.append(_Row(f"reach_le:{var}:{below}", {var: 1}, below))
             return out
 
-        root = solve_node(obj, extra)
+        root = solve_node(obj, extra, None, ladder_from)
         # first, describe exactly (in the model) the ends of the classes whose totals land in a gap
         while encode is not None and root.status == "optimal":
             gaps = reach(root.x)
@@ -1664,7 +1698,7 @@ def _run_stages(
                 break
             solver.refresh()
             members = {solver.owner[var] for var, _, _ in gaps}
-            around = solver.solve_around(obj, extra, fixed, root.x, members) if USE_AROUND else None
+            around = solver.solve_around(obj, extra, fixed, root.x, members, root.proven)
             root = around if around is not None else solve_node(obj, extra)
         if root.status != "optimal" or not reach(root.x):
             return root
@@ -1713,8 +1747,10 @@ def _run_stages(
             return _Solved("infeasible", [], "no allocation whose class totals the hours reach")
         return best
 
-    def solve_node(obj: dict[int, int], extra: list[_Row], cutoff: int | None = None) -> _Solved:
-        res = solver.solve(obj, extra, fixed, cutoff)
+    def solve_node(
+        obj: dict[int, int], extra: list[_Row], cutoff: int | None = None, ladder_from: int = 0
+    ) -> _Solved:
+        res = solver.solve(obj, extra, fixed, cutoff, ladder_from)
         # a binary left at a tolerance from 0 while its group is positive: fix it and solve again
         for _ in range(len(built.binaries)):
             if res.status != "optimal":
@@ -1726,7 +1762,7 @@ def _run_stages(
                 scope = model.names[y].split(":", 1)[1]
                 if any(r.endswith(f":{scope}") for r in bad):
                     fixed[y] = 1
-            res = solver.solve(obj, extra, fixed, cutoff)
+            res = solver.solve(obj, extra, fixed, cutoff, ladder_from)
         if res.status == "optimal" and not res.proven:
             unproven.append((stage_name[0], res.gap))
         return res
@@ -1789,7 +1825,7 @@ def _run_stages(
             reach, encode, reach_every_stage=True,
         )
 
-    s3 = solve(claimed_objective(total_claimed), extra, final=not trims.terms)
+    s3 = solve(claimed_objective(total_claimed), extra, final=not trims.terms, ladder_from=TIE_BREAK_LADDER_FROM)
     if s3.status != "optimal" and reach is not None and not reach_every_stage:
         return again()
     if s3.status == "optimal":

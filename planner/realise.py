@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from planner.money import share_largest_remainder
 
-WINDOW_YEN = 2_000  # the correction search looks at sums within this many yen of the first guess
+WINDOW_YEN = 400  # the correction search looks at sums within this many yen of the first guess
 MAX_ADJUSTERS = 24  # lattice lines the correction search may move
 
 

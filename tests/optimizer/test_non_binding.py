@@ -90,9 +90,9 @@ def test_lagrangian_bound_lies_between_relaxation_and_optimum(lines: bool, monke
     calls: list[tuple[Any, dict[int, int], list[Any], dict[int, int]]] = []
     original = opt._Solver.solve
 
-    def spy(self: Any, objective: dict[int, int], extra: list[Any], fixed: dict[int, int], cutoff: Any = None) -> Any:
+    def spy(self: Any, objective: dict[int, int], extra: list[Any], fixed: dict[int, int], *args: Any) -> Any:
         calls.append((self, dict(objective), list(extra), dict(fixed)))
-        return original(self, objective, extra, fixed, cutoff)
+        return original(self, objective, extra, fixed, *args)
 
     monkeypatch.setattr(opt._Solver, "solve", spy)
     if lines:
