@@ -25,18 +25,23 @@ coefficient is an integer and every quantity integer yen, so the rules' rounding
 * lexicographic stages: (1) maximise T; (2) with ``T ≥ T*`` minimise the total claimed (= the own
   funds, as T is fixed) — or first the chosen member's own funds, then the total.
 
-Lines of the same member that play the same part in every rule are solved as one variable and shared
-out afterwards (pro rata to their ranges, largest remainder).  Each stage: the linear relaxation (a
-bound) → small MILPs around it (line variables the relaxation puts at a bound are fixed, except a
-reserve) → on a large model, the Lagrangian bound (the rows that join members priced at the
-relaxation's duals, each member's block — its floors, hours lattice and term rule — solved as a small
-MILP), which proves most candidates that the relaxation cannot → the full MILP if neither bound was
-reached.  Every candidate is polished (raw_i = floor(E_i × rate), T = min(cap, Σ raw_i), in integers),
-re-checked in exact integer arithmetic and the best one kept; HiGHS's own "optimal" counts as a proof
-only when no exact candidate beats it (its tolerances are relative to amounts of 10⁷ yen); a stage not
-proven optimal is reported with its distance from the best bound.  The chosen
-plan is re-evaluated by :func:`planner.evaluate`; any difference from the model is reported, never
-hidden.  Dual values come from stage 1's linear relaxation and are explained in words.
+Lines of the same member that play the same part in every rule are solved as one variable (a class)
+and shared out afterwards — labour lines too: the hours lattice is relaxed to whole yen in the model and
+each class total is shared out to hours exactly (:mod:`planner.realise`); totals next to a class's ends
+that no hours reach are excluded by rows (the first gap up front, deeper ones when a solution lands in
+one), and a class the sharing gives up on is solved line by line.  Lines under the term rule with a
+whole multiple of 12 months are one (eligible, claimed) pair per member and role, with the convex least
+claim as rows.  Each stage: the linear relaxation (a bound) → feasibility questions at the bound and
+just above it, with the line variables the relaxation puts at a bound fixed → "is there an allocation
+a yen better?" on the whole model, which proves the candidate (infeasible) or improves it — asked
+without presolve and on variables shifted to a known integer point, as HiGHS otherwise answered
+"infeasible" to feasible questions on amounts of 10⁷ yen → the Lagrangian bound and the full MILP only
+if that does not settle it.  Every candidate is polished (raw_i = floor(E_i × rate), T = min(cap, Σ
+raw_i), in integers) and re-checked in exact integer arithmetic; a stage not proven optimal is reported
+with its distance from the best bound.  The chosen plan is re-evaluated by :func:`planner.evaluate`;
+any difference from the model is reported, never hidden.  Dual values come from stage 1's linear
+relaxation (with the bounds loosened by a yen, so that rows, not bounds, carry them) and are explained
+in words.  See docs/scenarios.md.
 """
 
 from __future__ import annotations
@@ -351,10 +356,10 @@ class _Solver:
     """HiGHS on one model: the constraint matrix is built once; stages add a few rows.
 
     A stage is solved as: the linear relaxation (a bound; the objective is integral, so its ceiling
-    is a bound too) → a MILP with every line variable that the relaxation puts at one of its bounds
-    fixed there, except a reserve of the finest-grained lines per member and rule group (none, then
-    the 1-yen-grained ones, then the two finest of each group) → as soon as one
-    reaches the bound it is optimal (proven by the bound); otherwise the full MILP.
+    is a bound too) → with every line variable that the relaxation puts at one of its bounds fixed
+    there, feasibility questions at the bound and just above it (a candidate at the bound is optimal)
+    → "a yen better?" questions on the whole model until HiGHS says there is none → otherwise the
+    Lagrangian bound and the full MILP.
     """
 
     def __init__(
@@ -367,7 +372,6 @@ class _Solver:
     ) -> None:
         self.model = model
         self.derived = derived  # (src, dst, mul, div): dst = floor(src × mul / div) once src is fixed
-        self.first_lp: tuple[dict[str, float], np.ndarray] | None = None
         self.reserves = reserves  # tiers of line variables left free around the LP, tried in turn
         self.primary = primary
         self.owner_lines = dict(owners or {})
@@ -669,12 +673,6 @@ class _Solver:
         )
         if lp.status == 2:
             return _Solved("infeasible", [], str(lp.message))
-        if lp.status == 0 and self.first_lp is None:
-            # the first stage's relaxation: its dual values explain the result
-            self.first_lp = (
-                {rows[i].key: m for i, m in zip(ub_rows, lp.ineqlin.marginals, strict=True)},
-                np.asarray(lp.upper.marginals),
-            )
         if lp.status != 0:
             return self._milp(c, extra, fixed, TIME_LIMIT_S, presolve=PROOF_PRESOLVE)
         bound = math.ceil(lp.fun - 1e-3)  # the objective is integral: a (safe) integer bound
@@ -1359,6 +1357,15 @@ def _optimize(
 
     unrealised: set[tuple[Any, ...]] = set()
 
+    def put_amount(i: int, amount: int) -> None:
+        """A line of a class gets ``amount``: as the fewest hours that give it for a labour line (every
+        amount is reachable at a rate up to ¥100/h), as unit price × 1 otherwise."""
+        if costs[i].category == "labour":
+            rate = baseline.lines[i].hourly_rate_yen or 0
+            put(i, amount, _labour_range(rate, amount, amount)[0])
+        else:
+            put(i, amount, None)
+
     def put(i: int, amount: int, hh: int | None) -> None:
         ln = costs[i]
         before = baseline.lines[i].claimed_yen
@@ -1404,19 +1411,12 @@ def _optimize(
                     hh = next(hours)
                     put(i, u.lattice[i].amount(hh), hh)
                 else:
-                    put(i, next(dense_amounts), None)
+                    put_amount(i, next(dense_amounts))
         else:  # plain class
             total = x[u.hh_var]
             shares = share_largest_remainder(total - sum(u.lo), [h - lo for lo, h in zip(u.lo, u.hi, strict=True)])
             for i, lo, s in zip(u.lines, u.lo, shares, strict=True):
-                amount = lo + s
-                ln = costs[i]
-                if ln.category == "labour":
-                    rate = baseline.lines[i].hourly_rate_yen or 0
-                    hh_lo, _ = _labour_range(rate, amount, amount)
-                    put(i, amount, hh_lo)
-                else:
-                    put(i, amount, None)
+                put_amount(i, lo + s)
     if unrealised:
         raise _Unrealisable(unrealised)
     new_plan = base_plan.model_copy(update={"costs": new_costs})
@@ -1840,7 +1840,8 @@ def _run_stages(
             return again()
         if s4.status == "optimal":
             x = s4.x
-    return _Stages("optimal", x, x[t], "", extra, dict(fixed), unproven, None)  # the explanation prices rows with the loose bounds (_dual_lp)
+    # the explanation prices the rows with its own relaxation, whose bounds are loosened (_dual_lp)
+    return _Stages("optimal", x, x[t], "", extra, dict(fixed), unproven, None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -73,3 +73,21 @@ def test_large_plans_agree_with_and_without_the_gap_rows(seed: int, monkeypatch:
     for res in (with_rows, without):
         assert res.status == "optimal"
         assert not res.notes_of("unproven", "discrepancy"), [n.en for n in res.notes]
+
+
+def test_a_cheap_labour_line_in_a_class_with_a_lattice_line_is_written_as_hours() -> None:
+    """Found by the random-allocations property: a ¥40/h line (every yen reachable) shares a class with
+    a ¥1,730/h line; its yen must be written back as hours, not as a unit price the engine ignores."""
+    from tests.optimizer.plans import base_plan, flex, labour_line
+
+    data = base_plan(large_vendor=True)
+    data["costs"] = [
+        flex(labour_line("cheap", "v2", 3, "0.01", 40, integration="i1"), 0, 1),
+        flex(labour_line("dear", "v2", 3, "0.01", 1730, integration="i1"), 0, 17),
+    ]
+    res = opt.optimize(load_plan(data))
+    assert res.plan is not None and res.result is not None
+    assert res.result.subsidy_yen == res.model_subsidy_yen == 9  # floor((1 + 17) × 1/2)
+    cheap = next(ln for ln in res.plan.costs if ln.id == "cheap")
+    assert cheap.hours is not None and cheap.unit_price_yen is None
+    assert not res.notes_of("discrepancy")
