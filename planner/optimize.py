@@ -719,7 +719,8 @@ class _Solver:
             # a ladder of cheap questions first: is there an allocation at the bound, a yen above it, …?
             # (the first yes is proven optimal; HiGHS proving the small MILP itself was the slow part)
             zero = np.zeros(n)
-            for level in range(bound + ladder_from, bound + ladder_from + LADDER_STEPS):
+            start = bound if abs(lp.fun - round(lp.fun)) < 1e-6 else bound + ladder_from  # integral: at it
+            for level in range(start, start + LADDER_STEPS):
                 rung = _Row("probe", dict(objective), level)
                 consider(self._milp(zero, [*extra, rung], fix, SUB_TIME_LIMIT_S, shift=lp_point))
                 if best is not None:
