@@ -78,6 +78,7 @@ LAGRANGE_MIN_VARS = 200  # smaller models go straight to the full MILP (fast the
 BLOCK_TIME_LIMIT_S = 0.5  # one member's block of the Lagrangian bound (its dual bound is used if cut short)
 PROOF_PRESOLVE = False  # HiGHS presolve has answered "infeasible" to feasible probes here
 LADDER_STEPS = 4  # feasibility questions at the bound and just above it, before the small MILP
+RC_MARGIN = 0.5  # yen: reduced-cost fixing keeps this much to spare for the floating-point duals
 TIE_BREAK_LADDER_FROM = 2  # the tie-break's optimum is usually 2 yen above its relaxation's bound
 PROOF_ROUNDS = 8  # "is there a better one?" rounds before the bounds below
 PROOF_TIME_LIMIT_S = 2.0
@@ -680,6 +681,24 @@ class _Solver:
             return _Solved("pruned", [], "the relaxation's bound reaches the cut-off")
         xs = lp.x
         lp_point = [int(v) for v in np.rint(xs)]
+        low_rc = np.asarray(lp.lower.marginals)
+        up_rc = np.asarray(lp.upper.marginals)
+
+        def rc_fixed(target: int) -> dict[int, int]:
+            """``fixed`` plus reduced-cost fixing for the question "objective ≤ target": a variable the
+            relaxation has at a bound with reduced cost d moves the objective by at least d per unit,
+            so where d exceeds target − relaxation (with half a yen to spare for floating point), every
+            allocation that moves it is above the target and the variable stays at its bound."""
+            room = target - lp.fun + RC_MARGIN
+            out = dict(fixed)
+            for v in np.flatnonzero(low_rc > room):
+                if v not in out and abs(xs[v] - lb[v]) < 1e-9:
+                    out[int(v)] = self.model.lb[v]
+            for v in np.flatnonzero(-up_rc > room):
+                if v not in out and abs(xs[v] - ub[v]) < 1e-9:
+                    out[int(v)] = self.model.ub[v]
+            return out
+
         best: _Solved | None = None
         best_val = 0
 
@@ -741,13 +760,17 @@ class _Solver:
         # a probe that is infeasible raises the bound.
         if best is None:
             rows_ = [*extra, _Row("probe", dict(objective), cutoff - 1)] if cutoff is not None else extra
-            first = self._milp(np.zeros(n), rows_, fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=lp_point)
+            fix_ = rc_fixed(cutoff - 1) if cutoff is not None else fixed
+            first = self._milp(np.zeros(n), rows_, fix_, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=lp_point)
             if first.status == "infeasible":
                 return _Solved("infeasible" if cutoff is None else "pruned", [], first.message)
             consider(first)
         elif cutoff is not None and best_val >= cutoff:
             probe_row = _Row("probe", dict(objective), cutoff - 1)
-            ask = self._milp(np.zeros(n), [*extra, probe_row], fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=best.x)
+            ask = self._milp(
+                np.zeros(n), [*extra, probe_row], rc_fixed(cutoff - 1), PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE,
+                shift=best.x,
+            )
             if ask.status == "infeasible":
                 return _Solved("pruned", [], ask.message)
             consider(ask)
@@ -764,7 +787,9 @@ class _Solver:
             else:
                 probe = (floor_val + best_val - 1) // 2
             probe_row = _Row("probe", dict(objective), probe)
-            ask = self._milp(np.zeros(n), [*extra, probe_row], fixed, PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=best.x)
+            ask = self._milp(
+                np.zeros(n), [*extra, probe_row], rc_fixed(probe), PROOF_TIME_LIMIT_S, presolve=PROOF_PRESOLVE, shift=best.x
+            )
             if ask.status == "infeasible":
                 floor_val = probe + 1
                 continue
@@ -856,7 +881,35 @@ class _Unrealisable(Exception):
         self.keys = keys
 
 
-def _first_gaps(model: _Model, ends: ClassEnds, v: int) -> None:
+def _implied_bounds(model: _Model, passes: int = 3) -> tuple[list[int], list[int]]:
+    """Bounds on every variable that the rows imply (in exact integers; a few passes of propagation):
+    e.g. a class of sme_user labour is at most a third of what can be outsourced to vendors, however
+    wide its own range.  Used only to keep the gap rows' coefficients small."""
+    lo, hi = list(model.lb), list(model.ub)
+    for _ in range(passes):
+        changed = False
+        for row in model.rows:
+            sides = [(row.coefs, row.rhs)]
+            if row.eq:
+                sides.append(({v: -k for v, k in row.coefs.items()}, -row.rhs))
+            for coefs, rhs in sides:
+                least = sum(k * (lo[v] if k > 0 else hi[v]) for v, k in coefs.items())
+                for v, k in coefs.items():
+                    rest = least - k * (lo[v] if k > 0 else hi[v])
+                    if k > 0:
+                        bound = (rhs - rest) // k
+                        if bound < hi[v]:
+                            hi[v], changed = max(bound, lo[v]), True
+                    else:
+                        bound = -((rhs - rest) // -k)
+                        if bound > lo[v]:
+                            lo[v], changed = min(bound, hi[v]), True
+        if not changed:
+            break
+    return lo, hi
+
+
+def _first_gaps(model: _Model, ends: ClassEnds, v: int, implied: tuple[list[int], list[int]]) -> None:
     """Exclude the totals just inside a class's ends that its labour lines cannot reach.
 
     At its maximum a class's total can drop by up to what its dense lines can give up (``span``), and
@@ -864,21 +917,29 @@ def _first_gaps(model: _Model, ends: ClassEnds, v: int) -> None:
     totals strictly between ``max − g`` and ``max − span`` are out of reach (likewise above the
     minimum).  The tie-break would otherwise take a yen off a class of labour lines at its maximum.
     Deeper gaps are described when a solution lands in one (:func:`_encode_window`).
+
+    One binary per end, with a coefficient as large as the furthest the total can be from that end —
+    what the rows imply (``implied``), not the class's own range: HiGHS accepts a binary within 1e-6
+    of 0 or 1, so a coefficient of millions lets its answers sit inside the gap.  Such answers fail
+    the exact re-check and are never used, but they cost proofs (a semi-integer variable would need
+    no coefficient, but HiGHS caps semi-variables' upper bounds at 100,000 and then calls feasible
+    problems infeasible).
     """
     lo, hi, span = ends.lo, ends.hi, ends.span
     movable = [ln for ln in ends.lattice if ln.hh_hi > ln.hh_lo]
     if not movable:
         return
+    v_lo, v_hi = max(lo, implied[0][v]), min(hi, implied[1][v])
     for top in (True, False):
         if top:
             g = min(ln.amount(ln.hh_hi) - ln.amount(ln.hh_hi - 1) for ln in movable)
         else:
             g = min(ln.amount(ln.hh_lo + 1) - ln.amount(ln.hh_lo) for ln in movable)
-        if g <= span + 1 or hi - lo < g:
+        r = (hi - v_lo) if top else (v_hi - lo)  # the furthest the total can be from this end
+        if g <= span + 1 or r < g:
             continue
-        # one binary z (1: within ``span`` of the end, 0: at least ``g`` from it), on the total directly
+        # z = 1: within ``span`` of the end; z = 0: at least ``g`` from it
         z = model.var(f"gap_{'top' if top else 'bottom'}:{v}", 0, 1)
-        r = hi - lo
         if top:  # hi − v ≤ span + (r − span)(1 − z);  hi − v ≥ g(1 − z)
             model.le(f"gap_near:{v}:top", _Lin().var(v, -1).var(z, r - span), r - hi)
             model.le(f"gap_far:{v}:top", _Lin().var(v).var(z, -g), hi - g)
@@ -915,7 +976,9 @@ def _distance_union(
     model.rows.append(_Row(f"{tag}_sum:{v}:{side}", parts, 0, eq=True))
 
 
-def _encode_window(model: _Model, v: int, ends: ClassEnds, top: bool) -> bool:
+def _encode_window(
+    model: _Model, v: int, ends: ClassEnds, top: bool, implied: tuple[list[int], list[int]] | None = None
+) -> bool:
     """Make a class total take only the totals its lines reach within the window of one end.
 
     The reachable totals there are a union of intervals (:meth:`ClassEnds.intervals`), plus the
@@ -927,7 +990,11 @@ def _encode_window(model: _Model, v: int, ends: ClassEnds, top: bool) -> bool:
         return False  # every total there is reachable
     dist = [(ends.hi - b, ends.hi - a) if top else (a - ends.lo, b - ends.lo) for a, b in spans]
     if further:
-        dist.append((WINDOW_YEN + 1, ends.hi - ends.lo))
+        far = ends.hi - ends.lo
+        if implied is not None:  # the furthest the rows let the total go from this end
+            far = (ends.hi - max(ends.lo, implied[0][v])) if top else (min(ends.hi, implied[1][v]) - ends.lo)
+        if far > WINDOW_YEN:
+            dist.append((WINDOW_YEN + 1, far))
     if len(dist) == 2 and dist[0][1] + 1 >= dist[1][0]:
         return False  # one run of totals: nothing to exclude
     _distance_union(model, v, ends, top, dist, "win")
@@ -1219,7 +1286,6 @@ def _optimize(
                 [(lo, hi) for i, lo, hi in zip(cls.lines, cls.lo, cls.hi, strict=True) if i not in cls.lattice],
                 [cls.lattice[i] for i in cls.lines if i in cls.lattice],
             )
-            _first_gaps(model, cls.ends, v)
     if infeasible:
         out.status = "infeasible"
         out.notes.extend(infeasible)
@@ -1286,6 +1352,11 @@ def _optimize(
         if u.amount_var >= 0:
             owners[u.amount_var] = u.member
     built = _build_rules(model, units, base_plan, params, baseline, roles, per_vendor)
+    # what the rows imply for each class total bounds the big coefficients of the gap rows
+    implied = _implied_bounds(model)
+    for u in units:
+        if u.ends is not None:
+            _first_gaps(model, u.ends, u.hh_var, implied)
     timings["build"] = (time.perf_counter() - t1) * 1000
 
     # ---- solve: strict (no trimming) first, then with trims if the ranges force them
@@ -1304,6 +1375,7 @@ def _optimize(
 
     by_var = {u.hh_var: u.ends for u in lattice_classes if u.ends is not None}
     cur_model = [model]  # the model being solved (the one with trim variables, if it comes to that)
+    cur_implied = [implied]  # and what its rows imply
     encoded: set[tuple[int, bool]] = set()
 
     def encode(x: list[int], gaps: list[tuple[int, int, int]]) -> bool:
@@ -1317,7 +1389,7 @@ def _optimize(
             if top is None or (var, top) in encoded:
                 continue
             encoded.add((var, top))
-            if _encode_window(cur_model[0], var, ends, top):
+            if _encode_window(cur_model[0], var, ends, top, cur_implied[0]):
                 added = True
         return added
 
@@ -1332,6 +1404,7 @@ def _optimize(
         model2.rows = model.rows[:n_rows]
         built2 = _build_rules(model2, units, base_plan, params, baseline, roles, per_vendor, allow_trim=True)
         cur_model[0] = model2
+        cur_implied[0] = _implied_bounds(model2)  # trims relax the ratio rules: the bounds are wider
         encoded.clear()
         stages = _run_stages(
             model2, built2, kind, target, total_claimed, member_claimed, reserve, primary, derived, owners, reach, encode

@@ -91,3 +91,32 @@ def test_a_cheap_labour_line_in_a_class_with_a_lattice_line_is_written_as_hours(
     cheap = next(ln for ln in res.plan.costs if ln.id == "cheap")
     assert cheap.hours is not None and cheap.unit_price_yen is None
     assert not res.notes_of("discrepancy")
+
+
+def test_a_lattice_class_with_a_huge_range_is_not_cut_by_tolerances() -> None:
+    """Found by the random-allocations property: a ¥2,990/h labour line with a range up to ¥31,000,559,
+    held to ≤ floor(1,707 / 3) by the outsourcing.  The gap rows' big coefficient (31 million) let HiGHS's
+    integrality tolerance open the excluded gap and the optimiser stopped ¥15 short, unproven.  The rows
+    now use what the rules imply (≤ ¥569); brute force over every allocation agrees."""
+    from decimal import Decimal
+
+    from tests.optimizer.plans import amount_line, base_plan, flex, labour_line
+
+    data = base_plan(large_vendor=True)
+    data["costs"] = [
+        flex(amount_line("o", "u1", 2, "outsourcing", 0, payee="v1"), 0, 1_707),
+        flex(labour_line("l", "u1", 2, "0.18", 2_990), 509, 31_000_559),
+    ]
+    plan = load_plan(data)
+    res = opt.optimize(plan)
+    assert res.result is not None and not res.notes_of("unproven", "discrepancy")
+    best = (0, 0)
+    for o in range(0, 1_708):
+        for hh in range(18, 25):  # ¥538 … ¥717; U ≤ floor(o / 3) ≤ 569 keeps it low
+            costs = [plan.costs[0].model_copy(update={"unit_price_yen": o}),
+                     plan.costs[1].model_copy(update={"hours": Decimal(hh) / 100})]
+            r = planner.evaluate(plan.model_copy(update={"costs": costs}))
+            if any(x.rule in opt.RATIO_RULES for ln in r.lines for x in ln.reductions):
+                continue
+            best = max(best, (r.subsidy_yen, -r.claimed_total_yen))
+    assert (res.result.subsidy_yen, -res.result.claimed_total_yen) == best
