@@ -56,7 +56,7 @@ def test_a_class_the_search_cannot_share_is_solved_line_by_line(monkeypatch: pyt
     monkeypatch.setattr(opt, "realise", give_up_once)
     res = opt.optimize(plan, explain=False)
     assert _key(res) == expected
-    assert res.timings_ms.get("classes_split") == 1
+    assert res.classes_split == 1
     assert not res.notes_of("unproven", "discrepancy")
 
 
