@@ -590,6 +590,12 @@ class _Solver:
         gap = 0 if bound is None else max(0, math.ceil(cf @ np.rint(res.x) - bound))
         return _Solved("optimal", x_full, str(res.message), proven=False, gap=gap)
 
+    def _costs(self, objective: dict[int, int]) -> np.ndarray:
+        c = np.zeros(len(self.model.names))
+        for v, k in objective.items():
+            c[v] = k
+        return c
+
     def _exact(self, sub: _Solved, extra: list[_Row], objective: dict[int, int]) -> tuple[list[int], int] | None:
         """``sub``'s allocation (subsidy variables polished) if it keeps every row in exact integers."""
         if sub.status != "optimal":
@@ -613,9 +619,7 @@ class _Solver:
         whole model by asking for a better one.  None when that does not settle it (the caller then
         solves the stage afresh)."""
         n = len(self.model.names)
-        c = np.zeros(n)
-        for v, k in objective.items():
-            c[v] = k
+        c = self._costs(objective)
         fix = dict(fixed)
         for v in self.primary:
             if v < len(prev) and v not in fix and self.owner[v] not in members:
@@ -658,9 +662,7 @@ class _Solver:
         (otherwise the answer is ``pruned``).  ``ladder_from``: how far above the relaxation's bound
         the optimum usually is (the tie-break's is a few yen above it: the members' floors)."""
         n = len(self.model.names)
-        c = np.zeros(n)
-        for v, k in objective.items():
-            c[v] = k
+        c = self._costs(objective)
         a, _lo, hi, rows = self._arrays(extra)
         lb, ub = self._bounds(fixed)
         ub_rows = [i for i, r in enumerate(rows) if not r.eq]
@@ -707,15 +709,10 @@ class _Solver:
         def consider(sub: _Solved) -> None:
             """Keep the better exactly re-checked candidate (with its subsidy variables polished)."""
             nonlocal best, best_val
-            if sub.status != "optimal":
-                return
-            for x in (self.polish(sub.x), sub.x):
-                if not self.model.violations(x, extra):
-                    val = sum(k * x[v] for v, k in objective.items())
-                    if best is None or val < best_val:
-                        best = _Solved("optimal", x, sub.message, sub.proven, sub.gap)
-                        best_val = val
-                    return
+            got = self._exact(sub, extra, objective)
+            if got is not None and (best is None or got[1] < best_val):
+                best = _Solved("optimal", got[0], sub.message, sub.proven, sub.gap)
+                best_val = got[1]
 
         # A line whose floored amount (a labour line's yen, a long term's eligible yen) the relaxation
         # puts at a bound is at that bound, whatever its hours or claimed amount there: the smallest
