@@ -12,7 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import Page, expect
+
 from tests.conftest import ROOT
+
+# a loaded CI machine renders slower than a desk: outcomes get 20 s, not Playwright's 5 s
+expect.set_options(timeout=20_000)
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; never a browser downloaded by playwright
 CHROMIUM_ARGS = [
@@ -73,3 +78,30 @@ def streamlit_server(
                 proc.wait(timeout=5)
     text = log.read_text()
     assert "Traceback" not in text, text
+
+
+QUIET_MS = 700
+
+
+def settle(page: Page, quiet_ms: int = QUIET_MS) -> None:
+    """Wait until the page has content and the app has been idle for ``quiet_ms`` without a break.
+
+    Idle means no status widget (a script run in progress) and no element marked stale (left over from the
+    previous run).  Checking once is not enough: right after a click the next run may not have started yet,
+    and on a loaded machine the widget can appear after the first check (CI saw that).  Outcomes still need
+    their own ``expect``; this only keeps actions off a page that is re-rendering.
+    """
+    page.wait_for_selector("[data-testid=stMetric]", timeout=30_000)
+    page.evaluate("() => { window.__kyosoQuietSince = null; }")
+    page.wait_for_function(
+        """(quiet) => {
+            const busy = document.querySelector('[data-testid=stStatusWidget]')
+                || document.querySelector('[data-stale=true]');
+            const now = performance.now();
+            if (busy) { window.__kyosoQuietSince = null; return false; }
+            if (window.__kyosoQuietSince === null) { window.__kyosoQuietSince = now; }
+            return now - window.__kyosoQuietSince >= quiet;
+        }""",
+        arg=quiet_ms,
+        timeout=60_000,
+    )

@@ -13,11 +13,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
 from tests.conftest import ROOT, SAMPLE_PLAN, SHARED
 
 EXPECTED = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
@@ -51,23 +53,52 @@ def page(server: str) -> Iterator[Page]:
             browser.close()
 
 
-def _metric(page: Page, label: str) -> str:
+def _metric_value(page: Page, label: str) -> Locator:
     box = page.locator("[data-testid=stMetric]").filter(has=page.get_by_text(label, exact=True))
-    return box.locator("[data-testid=stMetricValue]").inner_text().strip()
+    return box.locator("[data-testid=stMetricValue]")
 
 
-def _settle(page: Page) -> None:
-    """Wait until the script run finished (the status widget disappears) and the page has content."""
-    page.wait_for_selector("[data-testid=stMetric]", timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
-    )
-    page.wait_for_timeout(400)
+def _metric(page: Page, label: str) -> str:
+    return _metric_value(page, label).inner_text().strip()
 
 
 def _nav(page: Page, title: str) -> None:
+    slug = dict((t, s) for s, t in PAGES)[title]
     page.locator("[data-testid=stSidebarNav]").get_by_text(title, exact=True).click()
-    _settle(page)
+    # the page's own path in the address bar (the default page may also show as "/")
+    paths = {f"/{slug}", ""} if slug == "consortium" else {f"/{slug}"}
+    page.wait_for_url(lambda url: urlparse(url).path.rstrip("/") in paths, wait_until="commit", timeout=30_000)
+    settle(page)
+
+
+def _editor_value(page: Page) -> str | None:
+    value = page.evaluate(
+        "() => document.activeElement && document.activeElement.tagName === 'INPUT'"
+        " ? document.activeElement.value : null"
+    )
+    return None if value is None else str(value)
+
+
+def _enter_in_editor(page: Page, text: str, attempts: int = 3) -> None:
+    """Replace what the open cell editor holds with ``text``, the way a user does: select all, type.
+
+    On a slow machine the grid's editor can drop or reorder keystrokes while it re-renders (CI once saw the
+    typed value never arrive), so the entry is checked and made again, key by key with a small delay, before
+    the test gives up and says what the editor held.
+    """
+    seen: list[str | None] = []
+    for attempt in range(attempts):
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.press("Backspace")
+        page.keyboard.type(text, delay=20 * (attempt + 1))
+        try:
+            page.wait_for_function(
+                f"() => document.activeElement && document.activeElement.value === '{text}'", timeout=5_000
+            )
+            return
+        except PlaywrightTimeoutError:
+            seen.append(_editor_value(page))
+    raise AssertionError(f"the cell editor never held {text!r}; after each attempt it held {seen!r}")
 
 
 def _screenshot(page: Page, path: Path) -> None:
@@ -97,14 +128,15 @@ def test_browser_end_to_end(page: Page, server: str, output_dir: Path) -> None:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
     page.goto(server)
-    _settle(page)
+    settle(page)
 
     # start from an empty plan, then load the bundled sample through the sidebar
     page.get_by_role("button", name="新しい空の計画").click()
-    _settle(page)
-    expect(page.locator("[data-testid=stMetric]").filter(has_text="補助金額")).to_contain_text("¥0")
+    expect(_metric_value(page, "補助金額")).to_have_text("¥0")
+    settle(page)
     page.get_by_role("button", name="サンプルを読み込む").click()
-    _settle(page)
+    expect(_metric_value(page, "補助金額")).to_have_text(f"¥{EXPECTED['subsidy_yen']:,}")
+    settle(page)
     assert _yen(_metric(page, "補助金額")) == EXPECTED["subsidy_yen"]
 
     # edit one cost cell in the grid: c4 (u3's software, row 4) unit price 600,000 → 300,000
@@ -128,13 +160,11 @@ def test_browser_end_to_end(page: Page, server: str, output_dir: Path) -> None:
         " && document.activeElement.value === '600000'",
         timeout=10_000,
     )
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type("300000")
-    page.wait_for_function("() => document.activeElement && document.activeElement.value === '300000'")
+    _enter_in_editor(page, "300000")
     page.wait_for_timeout(300)  # let the editor's React state take the typed value before Enter commits it
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
-    _settle(page)
+    settle(page)
     page.screenshot(path=str(output_dir / "e2e-after-edit.png"))
     expect(page.locator("[data-testid=stMetric]").filter(has_text="補助金額")).to_contain_text(
         f"¥{EXPECTED['subsidy_yen'] - 200_000:,}", timeout=20_000

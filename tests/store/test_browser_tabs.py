@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from planner.store import Store
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "model-case-2.json"
@@ -55,12 +55,6 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def _settle(page: Page) -> None:
-    page.wait_for_selector("[data-testid=stMetric]", timeout=30_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000)
-    page.wait_for_timeout(400)
-
-
 def _field(page: Page, label: str) -> Any:
     """The one text box with this label (after a plan reload the old widget lingers until the run ends)."""
     box = page.get_by_label(label, exact=True)
@@ -77,7 +71,7 @@ def _type(page: Page, label: str, value: str) -> None:
     box.fill(value)
     box.press("Enter")
     page.wait_for_timeout(300)
-    _settle(page)
+    settle(page)
 
 
 def test_two_tabs_on_one_plan(browser: Any, server: str, app_db: Store, output_dir: Path) -> None:
@@ -91,7 +85,7 @@ def test_two_tabs_on_one_plan(browser: Any, server: str, app_db: Store, output_d
         for tab in (tab_a, tab_b):
             tab.on("pageerror", lambda exc: errors.append(str(exc)))
             tab.goto(f"{server}/?plan={pid}")
-            _settle(tab)
+            settle(tab)
             expect(tab.get_by_text("自動保存済み: 版 1", exact=False)).to_be_visible()
 
         # A edits the consortium name: saved as version 2
@@ -101,7 +95,7 @@ def test_two_tabs_on_one_plan(browser: Any, server: str, app_db: Store, output_d
 
         # B, still on version 1, edits the contact's company: conflict showing A's change, nothing written
         tab_b.get_by_text("編集", exact=True).first.click()  # the contact fields show while 「編集」 is on
-        _settle(tab_b)
+        settle(tab_b)
         _type(tab_b, "会社名", "タブBの会社")
         expect(_conflict_box(tab_b)).to_be_visible()
         expect(tab_b.get_by_text("コンソーシアム の名称を変更", exact=False).first).to_be_visible()
@@ -110,7 +104,7 @@ def test_two_tabs_on_one_plan(browser: Any, server: str, app_db: Store, output_d
 
         # B re-applies: both edits are in version 3
         tab_b.get_by_role("button", name="自分の変更を最新に再適用").click()
-        _settle(tab_b)
+        settle(tab_b)
         expect(tab_b.get_by_text("自動保存済み: 版 3", exact=False)).to_be_visible()
         saved = app_db.open_plan(me, pid).plan
         assert saved["consortium"]["name"] == "タブAの名前"
@@ -121,25 +115,25 @@ def test_two_tabs_on_one_plan(browser: Any, server: str, app_db: Store, output_d
         _type(tab_a, "コンソーシアム名", "A2")  # tab A is on version 2: conflict with B's re-apply first
         expect(_conflict_box(tab_a)).to_be_visible()
         tab_a.get_by_role("button", name="自分の変更を最新に再適用").click()
-        _settle(tab_a)
+        settle(tab_a)
         expect(tab_a.get_by_text("自動保存済み: 版 4", exact=False)).to_be_visible()
         _type(tab_b, "コンソーシアム名", "B2")
         expect(_conflict_box(tab_b)).to_be_visible()
         tab_b.get_by_role("button", name="自分の変更を最新に再適用").click()
-        _settle(tab_b)
+        settle(tab_b)
         expect(tab_b.get_by_text("自動で再適用できません", exact=False)).to_be_visible()
         tab_b.get_by_role("button", name="最新を読み込む(自分の変更は破棄)").click()
-        _settle(tab_b)
+        settle(tab_b)
         expect(_field(tab_b, "コンソーシアム名")).to_have_value("A2")
         assert app_db.open_plan(me, pid).plan["consortium"]["name"] == "A2"
 
         # a reload of the URL reopens the stored plan; the plans page shows the history
         tab_b.reload()
-        _settle(tab_b)
+        settle(tab_b)
         assert f"plan={pid}" in tab_b.url
         expect(_field(tab_b, "コンソーシアム名")).to_have_value("A2")
         tab_b.locator("[data-testid=stSidebarNav]").get_by_text("計画の管理", exact=True).click()
-        _settle(tab_b)
+        settle(tab_b)
         expect(tab_b.get_by_text("変更履歴")).to_be_visible()
         assert f"plan={pid}" in tab_b.url
         tab_b.screenshot(path=str(output_dir / "store-plans-page.png"), full_page=True)
