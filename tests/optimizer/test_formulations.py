@@ -120,3 +120,27 @@ def test_a_lattice_class_with_a_huge_range_is_not_cut_by_tolerances() -> None:
                 continue
             best = max(best, (r.subsidy_yen, -r.claimed_total_yen))
     assert (res.result.subsidy_yen, -res.result.claimed_total_yen) == best
+
+
+def test_highs_extra_options_reach_highs_without_a_warning() -> None:
+    """The speed setting (feasibility jump off) is active with this scipy, and passing it is silent."""
+    import warnings
+
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint
+
+    from planner.optimize import HIGHS_EXTRA_OPTIONS, _highs_milp
+
+    assert HIGHS_EXTRA_OPTIONS == {"mip_heuristic_run_feasibility_jump": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # the most x + y with 2x + 3y ≤ 12 and x, y whole in [0, 5]: 5 (x = 5, y = 0 and others)
+        res = _highs_milp(
+            np.array([-1.0, -1.0]),
+            {"mip_rel_gap": 0.0, "presolve": False},
+            integrality=np.ones(2),
+            bounds=Bounds(np.zeros(2), np.full(2, 5.0)),
+            constraints=[LinearConstraint(np.array([[2.0, 3.0]]), -np.inf, 12.0)],
+        )
+    assert res.status == 0
+    assert round(-res.fun) == 5
