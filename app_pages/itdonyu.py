@@ -441,7 +441,10 @@ def render_frame() -> None:
 
 def render() -> None:
     st.subheader(t("title"))
-    compare_tab, frame_tab = st.tabs([t("tab.compare"), t("tab.frame")])
+    # keyed and tracked, so that an edit in the frame tab keeps the user there (see app_pages/scenarios.py)
+    compare_tab, frame_tab = st.tabs(
+        [t("tab.compare"), t("tab.frame")], key=f"itdonyu_tab_{lang()}", on_change="rerun"
+    )
     with compare_tab:
         render_comparison()
     with frame_tab:

@@ -503,7 +503,14 @@ def _show_result(plan: Plan, res: OptimizeResult, lang: str) -> None:
 def render() -> None:
     plan = state.get_plan()
     st.subheader(L("title"))
-    tabs = st.tabs([L("tab.list"), L("tab.whatif"), L("tab.headroom"), L("tab.opt")])
+    # keyed and tracked: a button inside a tab (range setting, optimise, a what-if) reruns the page and the
+    # user stays on that tab; untracked tabs went back to the first one whenever the page above them
+    # changed shape (e.g. the first autosave line).  Per language, since the labels are the state.
+    tabs = st.tabs(
+        [L("tab.list"), L("tab.whatif"), L("tab.headroom"), L("tab.opt")],
+        key=f"scenarios_tab_{state.lang()}",
+        on_change="rerun",
+    )
     with tabs[0]:
         _list_and_compare(plan)
     with tabs[1]:

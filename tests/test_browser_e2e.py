@@ -191,4 +191,24 @@ def test_browser_end_to_end(page: Page, server: str, output_dir: Path) -> None:
         assert page.locator("[data-testid=stException]").count() == 0, slug
         _screenshot(page, shots / f"{slug}.png")
         assert (shots / f"{slug}.png").stat().st_size > 10_000
+
+    # a button inside a tab keeps the user on that tab: give every line a range, optimise, see the result
+    # (a new session opened on the page: there the first edit and the result used to send the user back
+    # to the first tab)
+    page.goto(f"{server}/scenarios")
+    settle(page)
+    selected_tab = page.locator("[role=tab][aria-selected=true]")
+    page.get_by_role("tab", name="配分の最適化").click()
+    expect(selected_tab).to_have_text("配分の最適化")
+    settle(page)
+    page.get_by_role("button", name="全ての行に可変範囲を設定").click()
+    expect(page.get_by_text("可変範囲のある行: 15 / 15")).to_be_visible()
+    settle(page)
+    expect(selected_tab).to_have_text("配分の最適化")
+    page.get_by_role("button", name="最適化する").click()
+    expect(page.get_by_role("button", name="結果をシナリオとして追加")).to_be_visible()
+    settle(page)
+    expect(selected_tab).to_have_text("配分の最適化")
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.screenshot(path=str(shots / "scenarios-optimised.png"), full_page=True)
     assert not errors, errors
