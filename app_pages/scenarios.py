@@ -53,6 +53,7 @@ _L: dict[str, tuple[str, str]] = {
     "deleted": ("シナリオ「{name}」を削除しました", "Deleted scenario “{name}”"),
     "cmp": ("比較", "Comparison"),
     "cmp.pick": ("比較するもの(最初が基準)", "Compare (the first is the reference)"),
+    "cmp.pick.placeholder": ("シナリオを選択", "Pick scenarios"),
     "cmp.need2": ("2つ以上選んでください", "Choose two or more"),
     "cmp.figure": ("項目", "Figure"),
     "cmp.members": ("メンバー別 補助金 / 自己負担", "Per member: subsidy / own funds"),
@@ -110,6 +111,7 @@ _L: dict[str, tuple[str, str]] = {
     "o.budget.on": ("コンソーシアム全体の予算(申請経費の合計の上限)を指定", "Cap the consortium's total claimed amount (budget)"),
     "o.budget": ("予算(円)", "Budget (yen)"),
     "o.mbudget": ("メンバー別の予算(申請経費の上限)", "Per-member budgets (claimed at most)"),
+    "o.mbudget.pick": ("予算を指定するメンバーを選択", "Pick the members to give a budget"),
     "o.mbudget.for": ("{id} の予算(円)", "Budget for {id} (yen)"),
     "o.run": ("最適化する", "Optimise"),
     "o.stale": ("計画が変わったため、前回の最適化結果は表示していません", "The plan has changed since the last run; its result is not shown"),
@@ -196,7 +198,10 @@ def _list_and_compare(plan: Plan) -> None:
     names = [n for n, _ in entries]
     if len(names) < 2:
         return
-    chosen = st.multiselect(L("cmp.pick"), names, default=names[: min(4, len(names))], key=state.widget_key("scn_cmp"))
+    chosen = st.multiselect(
+        L("cmp.pick"), names, default=names[: min(4, len(names))], placeholder=L("cmp.pick.placeholder"),
+        key=state.widget_key("scn_cmp"),
+    )
     if len(chosen) < 2:
         st.caption(L("cmp.need2"))
         return
@@ -419,14 +424,23 @@ def _optimiser(plan: Plan) -> None:
                 state.notice("success", L("o.flexed", n=n))
                 st.rerun()
     counted = [m.id for m in state.current_result().members if m.counted]  # the engine decides who counts
-    with st.form("optimiser_form"):
+    # live widgets, not a form: a member picked for a budget gets its amount box at once (in a form the box
+    # appeared only with the submit, which then ran with a default budget the user had never seen)
+    with st.container(border=True):
         options = {L("o.obj.subsidy"): "subsidy", **{L("o.obj.own", id=mid): f"own-funds:{mid}" for mid in counted}}
         objective = options[str(st.selectbox(L("o.objective"), list(options), key=state.widget_key("o_objective")))]
         use_budget = st.checkbox(L("o.budget.on"), key=state.widget_key("o_budget_on"))
-        budget_value = st.number_input(
-            L("o.budget"), min_value=0, max_value=10**13, value=30_000_000, step=1_000_000, key=state.widget_key("o_budget")
+        budget_value = int(
+            st.number_input(
+                L("o.budget"), min_value=0, max_value=10**13, value=30_000_000, step=1_000_000,
+                disabled=not use_budget, key=state.widget_key("o_budget"),
+            )
         )
-        chosen = st.multiselect(L("o.mbudget"), counted, key=state.widget_key("o_mbudget"))
+        if use_budget:
+            st.caption(fmt.yen(budget_value))
+        chosen = st.multiselect(
+            L("o.mbudget"), counted, placeholder=L("o.mbudget.pick"), key=state.widget_key("o_mbudget")
+        )
         member_budgets: dict[str, int] = {}
         for mid in chosen:
             member_budgets[mid] = int(
@@ -435,13 +449,14 @@ def _optimiser(plan: Plan) -> None:
                     key=state.widget_key(f"o_mb_{mid}"),
                 )
             )
-        run = st.form_submit_button(L("o.run"), type="primary")
+            st.caption(fmt.yen(member_budgets[mid]))
+        run = st.button(L("o.run"), type="primary", key="o_run")
     if run:
         with st.spinner("HiGHS…"):
             res = optimize(
                 plan,
                 objective=str(objective),
-                budget=int(budget_value) if use_budget else None,
+                budget=budget_value if use_budget else None,
                 member_budgets=member_budgets,
             )
         st.session_state[_RESULT] = (state.plan_hash(), res)

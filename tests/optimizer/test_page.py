@@ -82,3 +82,32 @@ def test_page_in_english_and_without_flex(sample_plan_path: Any) -> None:
     ]
     headroom = next(df.value for df in at.dataframe if "Room" in df.value.columns)
     assert "cost.subcontract_half" in set(headroom["Rule"])
+
+
+def test_member_budget_box_shows_before_the_run_and_is_what_the_run_uses(sample_plan_dict: dict[str, Any]) -> None:
+    """Picking a member shows its budget box at once (no run yet); the run keeps that member to the
+    amount typed there, and the consortium budget box is off until its checkbox is on."""
+    for c in sample_plan_dict["costs"]:
+        amount = int(c["hours"] * c["hourly_rate_yen"]) if c["category"] == "labour" else c["unit_price_yen"] * c["quantity"]
+        c["flex"] = {"min_yen": amount // 2, "max_yen": amount * 2}
+    plan = load_plan(sample_plan_dict)
+    at = _app(plan)
+    budget_box = next(n for n in at.number_input if n.label == "予算(円)")
+    assert budget_box.disabled
+    picker = next(m for m in at.multiselect if m.label == "メンバー別の予算(申請経費の上限)")
+    assert picker.placeholder == "予算を指定するメンバーを選択"
+    picker.select("u1").run()
+    assert not at.success  # nothing optimised yet
+    box = next(n for n in at.number_input if n.label.startswith("u1"))
+    box.set_value(2_500_000).run()
+    assert any(c.value == "¥2,500,000" for c in at.caption)
+    _button(at, "最適化する").click().run()
+    assert not at.exception, at.exception
+    assert at.success
+    _button(at, "結果をシナリオとして追加").click().run()
+    new_plan: Plan = at.session_state["plan"]
+    assert new_plan.scenarios is not None
+    optimised = planner.evaluate(new_plan.scenarios[0].plan)
+    u1 = next(m for m in optimised.members if m.id == "u1")
+    assert 1_848_000 <= u1.claimed_yen <= 2_500_000  # its minimums are ¥1,848,000; its maximums are more
+    assert sum(max(c.flex.max_yen, 0) for c in plan.costs if c.member == "u1" and c.flex) > 2_500_000
