@@ -30,11 +30,16 @@ def _button(at: AppTest, label: str) -> Any:
     return matches[0]
 
 
-def test_optimise_and_keep_the_result_as_a_scenario(sample_plan_dict: dict[str, Any]) -> None:
-    for c in sample_plan_dict["costs"]:
+def _half_to_double(plan_dict: dict[str, Any]) -> Plan:
+    """The sample with every line's range from half to double its amount."""
+    for c in plan_dict["costs"]:
         amount = int(c["hours"] * c["hourly_rate_yen"]) if c["category"] == "labour" else c["unit_price_yen"] * c["quantity"]
         c["flex"] = {"min_yen": amount // 2, "max_yen": amount * 2}
-    plan = load_plan(sample_plan_dict)
+    return load_plan(plan_dict)
+
+
+def test_optimise_and_keep_the_result_as_a_scenario(sample_plan_dict: dict[str, Any]) -> None:
+    plan = _half_to_double(sample_plan_dict)
     at = _app(plan)
     _button(at, "最適化する").click().run()
     assert not at.exception, at.exception
@@ -87,10 +92,7 @@ def test_page_in_english_and_without_flex(sample_plan_path: Any) -> None:
 def test_member_budget_box_shows_before_the_run_and_is_what_the_run_uses(sample_plan_dict: dict[str, Any]) -> None:
     """Picking a member shows its budget box at once (no run yet); the run keeps that member to the
     amount typed there, and the consortium budget box is off until its checkbox is on."""
-    for c in sample_plan_dict["costs"]:
-        amount = int(c["hours"] * c["hourly_rate_yen"]) if c["category"] == "labour" else c["unit_price_yen"] * c["quantity"]
-        c["flex"] = {"min_yen": amount // 2, "max_yen": amount * 2}
-    plan = load_plan(sample_plan_dict)
+    plan = _half_to_double(sample_plan_dict)
     at = _app(plan)
     budget_box = next(n for n in at.number_input if n.label == "予算(円)")
     assert budget_box.disabled
