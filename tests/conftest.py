@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, settings
 os.environ.setdefault("KYOSO_DATA_DIR", tempfile.mkdtemp(prefix="kyoso-test-data-"))
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# Reference files the tests read (verbatim copies, sources in tests/fixtures/README.md).
+FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ROOT / "examples"
 SAMPLE_PLAN = EXAMPLES / "model-case-2.json"
 

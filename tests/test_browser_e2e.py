@@ -20,9 +20,9 @@ from playwright.sync_api import Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
-from tests.conftest import ROOT, SAMPLE_PLAN, SHARED
+from tests.conftest import FIXTURES, ROOT, SAMPLE_PLAN
 
-EXPECTED = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((FIXTURES / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
 PAGES = [("consortium", "コンソーシアム"), ("tools", "ITツールと連携"), ("costs", "経費"), ("checks", "ルールチェック"),
          ("subsidy", "補助金額")]
 PAGES += [(p, t) for p, t in (("scenarios", "シナリオ・最適化"), ("export", "書類出力"),

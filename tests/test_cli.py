@@ -22,11 +22,11 @@ import jsonschema
 import pytest
 
 from planner.kyoso.rules import RULES
-from tests.conftest import ROOT, SAMPLE_PLAN, SHARED
+from tests.conftest import FIXTURES, ROOT, SAMPLE_PLAN
 
 KYOSO_SCRIPT = Path(sys.executable).parent / "kyoso"
 CLEAN_PLAN = ROOT / "tests" / "rules" / "base.plan.json"
-EXPECTED = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((FIXTURES / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
 VIAS = ("module", "script")
 
 
@@ -212,7 +212,7 @@ def test_schema_is_a_json_schema_that_accepts_the_sample() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    for path in (SAMPLE_PLAN, CLEAN_PLAN, SHARED / "spec" / "examples" / "model-case-2.json"):
+    for path in (SAMPLE_PLAN, CLEAN_PLAN, FIXTURES / "spec" / "examples" / "model-case-2.json"):
         errors = [e.message for e in validator.iter_errors(json.loads(path.read_text(encoding="utf-8")))]
         assert errors == [], path
 

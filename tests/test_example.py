@@ -6,10 +6,10 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
-EXAMPLE = SHARED / "spec" / "examples" / "model-case-2.json"
-EXPECTED = SHARED / "spec" / "examples" / "model-case-2.expected.json"
+EXAMPLE = FIXTURES / "spec" / "examples" / "model-case-2.json"
+EXPECTED = FIXTURES / "spec" / "examples" / "model-case-2.expected.json"
 
 
 def test_kyoso_summary_reproduces_the_shared_example() -> None:

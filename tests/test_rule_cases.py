@@ -43,7 +43,7 @@ import planner
 from planner.kyoso.rules import RULES, RULES_BY_ID
 from planner.result import Result
 from schemas import load_plan
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
 RULES_DIR = Path(__file__).parent / "rules"
 BASE_PLAN_PATH = RULES_DIR / "base.plan.json"
@@ -213,7 +213,7 @@ def test_every_registered_rule_is_expected_by_some_case() -> None:
 
 def test_registry_severities_follow_the_spec_tables() -> None:
     """Every rule id in a table of kyoso-rules.md has the severity the table gives it."""
-    spec = (SHARED / "spec" / "kyoso-rules.md").read_text(encoding="utf-8")
+    spec = (FIXTURES / "spec" / "kyoso-rules.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| (error|warning|info) \|", spec, flags=re.M)
     assert len(rows) >= 20
     for rule_id, severity in rows:

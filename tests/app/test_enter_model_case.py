@@ -17,9 +17,9 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import assert_clean, by_label, edit, go, label, metric, start, yen
-from tests.conftest import ROOT, SHARED
+from tests.conftest import FIXTURES, ROOT
 
-EXAMPLE = SHARED / "spec" / "examples" / "model-case-2.json"
+EXAMPLE = FIXTURES / "spec" / "examples" / "model-case-2.json"
 
 
 def _typed(obj: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from tests.app.helpers import (
     start,
     yen,
 )
-from tests.conftest import SAMPLE_PLAN, SHARED
+from tests.conftest import FIXTURES, SAMPLE_PLAN
 
-EXPECTED = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((FIXTURES / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
 
 
 def _headline_matches(at: Any, result: planner.Result) -> None:

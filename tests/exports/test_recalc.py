@@ -21,7 +21,7 @@ import pytest
 
 import planner
 from exports.application import SUMMARY
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 from tests.exports.conftest import Exported, RecalcSet
 from tests.exports.helpers import read_strings
 
@@ -159,7 +159,7 @@ def test_application_shows_the_engines_figures(recalc: RecalcSet, tag: str) -> N
 
 
 def test_sample_shows_the_shared_expected_figures(recalc: RecalcSet) -> None:
-    expected = json.loads((SHARED / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
+    expected = json.loads((FIXTURES / "spec" / "examples" / "model-case-2.expected.json").read_text(encoding="utf-8"))
     reader = read_strings(recalc.sets["sample"].recalculated["application"].read_bytes())
     rows = _summary_rows(reader)
     for m in expected["members"]:

@@ -16,10 +16,10 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.formula import ArrayFormula
 
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 from tests.exports.lo import LibreOffice
 
-REFERENCE = SHARED / "reference" / "it-donyu-2025" / "it2025_yoshikikeisan_fukusu.xlsx"
+REFERENCE = FIXTURES / "reference" / "it-donyu-2025" / "it2025_yoshikikeisan_fukusu.xlsx"
 
 S5 = "F【様式5】基盤導入経費"
 S6 = "G【様式6】消費動向等分析経費"
