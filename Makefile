@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup setup-test lint typecheck bench docs
+.PHONY: run test setup setup-test lint typecheck bench docs lock
 
 setup:
 	scripts/setup.sh
@@ -29,3 +29,15 @@ bench: setup
 
 docs: setup
 	$(PY) -m planner.docs
+
+# Refresh requirements/lock.txt from pyproject.toml (pip-tools). Pins already in the lock are kept;
+# `make lock UPGRADE="streamlit pandas"` re-resolves just those, `make lock UPGRADE=--all` everything.
+PIP_TOOLS := pip-tools==7.7.0
+UPGRADE ?=
+lock:
+	[ -x $(PY) ] || python3 -m venv .venv
+	$(PY) -m piptools --version >/dev/null 2>&1 || $(PY) -m pip install -q "$(PIP_TOOLS)"
+	CUSTOM_COMPILE_COMMAND="make lock" $(PY) -m piptools compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras --extra dev --no-emit-index-url --no-emit-find-links \
+	  $(if $(filter --all,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package ,$(UPGRADE))) \
+	  -o requirements/lock.txt pyproject.toml

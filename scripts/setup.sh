@@ -29,10 +29,14 @@ PY=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+# Exactly the pinned, hash-checked versions of requirements/lock.txt (`make lock` refreshes it), then the
+# project itself without resolving anything. The stamp is keyed on the lock and pyproject.toml: change either
+# and the next setup installs again.
+stamp=.venv/.installed-$(cat requirements/lock.txt pyproject.toml | sha1sum | cut -c1-12)
 if [[ ! -f $stamp ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements/lock.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
