@@ -16,15 +16,19 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from pyexpat import ExpatError, ParserCreate
 from typing import Any, Literal
 
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
@@ -33,9 +37,26 @@ from exports.application import MEMBER_ID_LABEL, TOTAL_LABEL
 from exports.common import CATEGORY_LABELS
 from planner.result import Result
 from schemas import PlanLoadError, load_plan
+from schemas.loader import InputRefused, read_bounded
 from schemas.plan import CATEGORIES, CostLine, Plan
 
 MAX_BOOK_BYTES = 30 * 1024 * 1024
+# Bounds of a workbook, checked before openpyxl materialises anything (a hostile .xlsx is refused in
+# well under a second with little memory; an exported 10,000-line plan is far inside every bound).
+MAX_ZIP_MEMBERS = 500  # files in the zip
+MAX_CENTRAL_DIR_BYTES = 1024 * 1024  # the zip's central directory
+MAX_MEMBER_BYTES = 16 * 1024 * 1024  # one member, uncompressed (declared, and as actually read)
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # all members together, uncompressed
+MAX_COMPRESSION_RATIO = 100  # uncompressed / compressed, for members over RATIO_MIN_BYTES
+RATIO_MIN_BYTES = 1024 * 1024
+MAX_SHEET_ROWS = 100_000  # per sheet (row elements, row numbers and the declared dimension)
+MAX_SHEET_COLUMNS = 256  # per sheet (column letters, cells in a row and the declared dimension)
+MAX_CELLS = 300_000  # cell elements in all sheets
+MAX_GRID_CELLS = 2_000_000  # rows × columns of all sheets (the grid read, empty cells included)
+MAX_SHARED_STRINGS = 200_000  # shared strings (si elements)
+MAX_SHARED_STRING_CHARS = 10_000_000  # their text together
+MAX_PART_ELEMENTS = 100_000  # XML elements of a part outside sheet rows and shared strings
+MAX_NESTED_ELEMENTS = 10_000  # XML elements inside one sheet row or one shared string
 HEADER_SCAN_ROWS = 60
 LABEL_TO_CATEGORY = {label: key for key, label in CATEGORY_LABELS.items()} | {k: k for k in CATEGORIES}
 FIELD_JA = {
@@ -200,28 +221,254 @@ class _ExactStrings(ExcelReader):  # type: ignore[misc]
             return
         tag = f"{{{SHEET_MAIN_NS}}}si"
         strings = []
+        root = None
         with self.archive.open(ct.PartName[1:]) as src:
-            for _, node in iterparse(src):
-                if node.tag == tag:
+            for event, node in iterparse(src, events=("start", "end")):
+                if root is None:
+                    root = node
+                if event == "end" and node.tag == tag:
                     strings.append(decode_ooxml(Text.from_tree(node).content))
-                    node.clear()
+                    if len(strings) > MAX_SHARED_STRINGS:
+                        raise _limit("共有文字列", "shared strings", MAX_SHARED_STRINGS)
+                    root.clear()  # the strings read so far are not kept twice
         self.shared_strings = strings
 
 
 Grid = list[list[tuple[Any, str]]]
+_EMPTY = (None, "n")
+
+
+def _limit(what_ja: str, what_en: str, limit: int, unit_ja: str = "", unit_en: str = "") -> _Unreadable:
+    return _Unreadable(
+        f"ワークブックが大きすぎるため読みません({what_ja}が上限 {limit:,}{unit_ja} を超えています)",
+        f"the workbook is refused as too large ({what_en} over the limit of {limit:,}{unit_en})",
+    )
+
+
+class _Capped(io.RawIOBase):
+    """A zip member read through a byte counter: more than ``cap`` bytes is refused (the zip lied)."""
+
+    def __init__(self, raw: Any, cap: int, name: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._cap = cap
+        self._name = name
+        self._count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        data = self._raw.read(min(len(view), self._cap + 1 - self._count))
+        self._count += len(data)
+        if self._count > self._cap:
+            raise _limit(f"{self._name} の展開後サイズ", f"the uncompressed size of {self._name}", self._cap,
+                         " バイト", " bytes")
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _GuardedZip(zipfile.ZipFile):
+    """A zip whose members are only ever read through :class:`_Capped` (openpyxl reads through it too)."""
+
+    def open(self, name: Any, mode: Any = "r", pwd: Any = None, *, force_zip64: bool = False) -> Any:
+        member = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r":
+            return member
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        return io.BufferedReader(_Capped(member, min(info.file_size, MAX_MEMBER_BYTES), info.filename))
+
+
+def _open_zip(data: bytes) -> _GuardedZip:
+    """The workbook's zip, refused by its directory alone before any member is inflated."""
+    fp = io.BytesIO(data)
+    end_record = getattr(zipfile, "_EndRecData", None)  # the end record, read before ZipFile parses entries
+    record = end_record(fp) if end_record is not None else None
+    if record is not None:
+        if record[4] > MAX_ZIP_MEMBERS:
+            raise _limit("zip 内のファイル数", "the number of zip members", MAX_ZIP_MEMBERS)
+        if record[5] > MAX_CENTRAL_DIR_BYTES:
+            raise _limit("zip の目次", "the zip directory", MAX_CENTRAL_DIR_BYTES, " バイト", " bytes")
+    zf = _GuardedZip(fp)
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise _limit("zip 内のファイル数", "the number of zip members", MAX_ZIP_MEMBERS)
+    total = 0
+    for info in infos:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _limit(f"{info.filename} の展開後サイズ", f"the uncompressed size of {info.filename}",
+                         MAX_MEMBER_BYTES, " バイト", " bytes")
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise _limit(f"{info.filename} の圧縮率", f"the compression ratio of {info.filename}",
+                         MAX_COMPRESSION_RATIO, " 倍", "×")
+        total += info.file_size
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise _limit("展開後の合計サイズ", "the total uncompressed size", MAX_UNCOMPRESSED_BYTES, " バイト", " bytes")
+    return zf
+
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+
+
+class _Scan:
+    """One streaming pass over every XML part (expat, constant memory) that counts what openpyxl would build.
+
+    Sheets: the declared ``<dimension>`` (at the start of the part), rows, columns, cells, the grid
+    area; shared strings: their number and characters; every part: its elements.  The
+    first bound passed raises :class:`_Unreadable` at once.  A DTD is refused (no workbook has one).
+    """
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.grid = 0
+        self.strings = 0
+        self.string_chars = 0
+
+    def part(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        kind = ""
+        elements = nested = rows = row = col = max_row = max_col = 0
+        dim_rows = dim_cols = 0
+        depth = inner_depth = 0
+        in_data = False
+
+        def area() -> int:
+            return max(max_row, dim_rows) * max(max_col, dim_cols)
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal kind, elements, nested, rows, row, col, max_row, max_col, dim_rows, dim_cols, depth
+            nonlocal inner_depth, in_data
+            local = tag.rpartition(" ")[2]
+            depth += 1
+            if not kind:
+                kind = {"worksheet": "sheet", "sst": "sst"}.get(local, "other")
+                if kind == "sst":
+                    parser.CharacterDataHandler = text
+            if inner_depth:
+                inner_depth += 1
+                nested += 1
+                if nested > MAX_NESTED_ELEMENTS:
+                    raise _limit("1 行・1 文字列の要素数", "the XML elements in one row or string", MAX_NESTED_ELEMENTS)
+                if kind == "sheet" and local == "c":
+                    self.cells += 1
+                    if self.cells > MAX_CELLS:
+                        raise _limit("セルの数", "the number of cells", MAX_CELLS)
+                    m = _CELL_REF.match(attrs.get("r", ""))
+                    col = column_index_from_string(m.group(1).upper()) if m else col + 1
+                    if col > MAX_SHEET_COLUMNS:
+                        raise _limit("列の数", "the number of columns", MAX_SHEET_COLUMNS)
+                    max_col = max(max_col, col)
+                    if self.grid + area() > MAX_GRID_CELLS:
+                        raise _limit("行×列のセル数", "rows × columns", MAX_GRID_CELLS)
+                return
+            if not ((kind == "sheet" and local == "row" and in_data) or (kind == "sst" and local == "si")):
+                elements += 1  # rows and strings have their own bounds
+            if elements > MAX_PART_ELEMENTS:
+                raise _limit(f"{info.filename} の要素数", f"the XML elements of {info.filename}", MAX_PART_ELEMENTS)
+            if kind == "sheet":
+                if local == "dimension" and not in_data and not dim_rows:
+                    try:
+                        _min_c, _min_r, max_c, max_r = range_boundaries(attrs.get("ref", ""))
+                    except (ValueError, TypeError):
+                        return
+                    dim_rows, dim_cols = max_r or 0, max_c or 0
+                    if dim_rows > MAX_SHEET_ROWS or dim_cols > MAX_SHEET_COLUMNS or self.grid + area() > MAX_GRID_CELLS:
+                        raise _limit(f"宣言された範囲(dimension {attrs.get('ref')})",
+                                     f"the declared dimension {attrs.get('ref')}",
+                                     MAX_GRID_CELLS, " セル", " cells")
+                elif local == "sheetData":
+                    in_data = True
+                elif local == "row" and in_data:
+                    rows += 1
+                    r = attrs.get("r", "")
+                    row = int(r) if r.isdigit() and len(r) <= 8 else row + 1
+                    if rows > MAX_SHEET_ROWS or row > MAX_SHEET_ROWS:
+                        raise _limit("行の数", "the number of rows", MAX_SHEET_ROWS)
+                    max_row = max(max_row, row)
+                    col = 0
+                    nested = 0
+                    inner_depth = 1
+                    if self.grid + area() > MAX_GRID_CELLS:
+                        raise _limit("行×列のセル数", "rows × columns", MAX_GRID_CELLS)
+            elif kind == "sst" and local == "si":
+                self.strings += 1
+                if self.strings > MAX_SHARED_STRINGS:
+                    raise _limit("共有文字列の数", "the number of shared strings", MAX_SHARED_STRINGS)
+                nested = 0
+                inner_depth = 1
+
+        def end(tag: str) -> None:
+            nonlocal depth, inner_depth
+            depth -= 1
+            if inner_depth:
+                inner_depth -= 1
+
+        def text(data: str) -> None:  # shared strings only (a sheet's text is bounded by its part's size)
+            self.string_chars += len(data)
+            if self.string_chars > MAX_SHARED_STRING_CHARS:
+                raise _limit("共有文字列の文字数", "the characters of the shared strings", MAX_SHARED_STRING_CHARS)
+
+        def doctype(*_args: Any) -> None:
+            raise _Unreadable("ワークブックに DTD があるため読みません", "the workbook holds a DTD; refused")
+
+        parser = ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.StartDoctypeDeclHandler = doctype
+        parser.EntityDeclHandler = doctype
+        with zf.open(info) as src:
+            try:
+                while chunk := src.read(256 * 1024):
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+            except ExpatError:
+                return  # not XML after all: openpyxl says so if it reads this part
+        if kind == "sheet":
+            self.grid += area()
+
+
+def _check_book(data: bytes) -> None:
+    """Refuse a workbook past any bound before openpyxl builds anything (:class:`_Unreadable`)."""
+    with _open_zip(data) as zf:
+        scan = _Scan()
+        for info in zf.infolist():
+            if not info.is_dir() and info.filename.lower().endswith((".xml", ".rels")):
+                scan.part(zf, info)
+
+
+def _rows(ws: Any) -> Iterator[list[tuple[Any, str]]]:
+    """A read-only sheet's rows, counted while streaming (a second bound behind :func:`_check_book`)."""
+    width = 0
+    for n, row in enumerate(ws.iter_rows(), start=1):
+        width = max(width, len(row))
+        if n > MAX_SHEET_ROWS or width > MAX_SHEET_COLUMNS:
+            raise _limit("行×列のセル数", "rows × columns", MAX_SHEET_ROWS * MAX_SHEET_COLUMNS)
+        yield [_EMPTY if c is EMPTY_CELL else (c.value, getattr(c, "data_type", "n")) for c in row]
 
 
 def _grid(data: bytes, data_only: bool, sheets: list[str] | None = None) -> tuple[list[str], dict[str, Grid]]:
     """Every sheet's cells as (value, data_type) rows, read in one streaming pass (read-only mode)."""
     reader = _ExactStrings(io.BytesIO(data), read_only=True, keep_vba=False, data_only=data_only, keep_links=False)
+    reader.archive = _open_zip(data)  # every member openpyxl reads goes through the size-capped reader
     reader.read()
     wb = reader.wb
     try:
         names = list(wb.sheetnames)
-        grids = {
-            name: [[(c.value, getattr(c, "data_type", "n")) for c in row] for row in wb[name].iter_rows()]
-            for name in names if sheets is None or name in sheets
-        }
+        grids: dict[str, Grid] = {}
+        cells = 0
+        for name in names:
+            if sheets is None or name in sheets:
+                grids[name] = []
+                for row in _rows(wb[name]):
+                    cells += len(row)
+                    if cells > MAX_GRID_CELLS:
+                        raise _limit("行×列のセル数", "rows × columns", MAX_GRID_CELLS)
+                    grids[name].append(row)
     finally:
         wb.close()
     return names, grids
@@ -230,6 +477,7 @@ def _grid(data: bytes, data_only: bool, sheets: list[str] | None = None) -> tupl
 class _Reader:
     def __init__(self, data: bytes) -> None:
         self.data = data
+        _check_book(data)
         self.sheetnames, self.values = _grid(data, data_only=True)
         self._formulas: dict[str, Grid] = {}
 
@@ -599,11 +847,11 @@ def import_costs(plan: Plan, source: bytes | str | Path, *, evaluate: bool = Tru
     problems: list[CellProblem] = []
     notes: list[str] = []
     if isinstance(source, str | Path):
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            return ImportReport([CellProblem("", "", f"ファイルを読めません: {exc.strerror}",
-                                             f"cannot read the file: {exc.strerror}")], [], [], None)
+        try:  # regular files only, at most MAX_BOOK_BYTES + 1 bytes read
+            data = read_bounded(source, MAX_BOOK_BYTES)
+        except InputRefused as exc:
+            return ImportReport([CellProblem("", "", f"ファイルを読めません: {exc.ja}",
+                                             f"cannot read the file: {exc.en}")], [], [], None)
     else:
         data = bytes(source)
     if len(data) > MAX_BOOK_BYTES:
@@ -611,6 +859,8 @@ def import_costs(plan: Plan, source: bytes | str | Path, *, evaluate: bool = Tru
                                          f"the file is too large ({len(data):,} bytes)")], [], [], None)
     try:
         reader = _Reader(data)
+    except _Unreadable as exc:  # past a bound of the workbook (MAX_… above): refused, nothing built
+        return ImportReport([CellProblem("", "", exc.ja, exc.en)], [], [], None)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         return ImportReport([CellProblem("", "", f"Excelファイル(.xlsx)として読めません: {type(exc).__name__}",
                                          f"not a readable .xlsx workbook: {type(exc).__name__}: {exc}")],

@@ -39,13 +39,11 @@ def _print_json(obj: Any) -> None:
 
 def _load(path: str, lang: str) -> Any:
     """Load a plan or exit 2 with the loader's message on stderr."""
-    from schemas import PlanLoadError, load_plan
-    from schemas.itdonyu import load_application, sniff_format
+    from schemas import PlanLoadError
+    from schemas.itdonyu import load_plan_or_application
 
-    try:
-        if sniff_format(path) is not None:  # an itdonyu-application/… file (IT導入補助金)
-            return load_application(path)
-        return load_plan(path)
+    try:  # read once, bounded; an itdonyu-application/… file (IT導入補助金) is told from its bytes
+        return load_plan_or_application(path)
     except PlanLoadError as exc:
         sys.stderr.write(exc.message(lang) + "\n")
         raise SystemExit(EXIT_UNREADABLE) from None

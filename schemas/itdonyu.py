@@ -31,11 +31,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from schemas.loader import (
+    MAX_PLAN_BYTES,
     MAX_PROBLEMS,
+    InputRefused,
     PlanLoadError,
     Problem,
     _parse_json,
     _problem_from_error,
+    load_plan,
+    read_bounded,
     read_file_bytes,
 )
 from schemas.plan import MAX_LINE_YEN, Extra, Id, Name, Text, Yen, _field_error, _Model, _unique
@@ -505,16 +509,21 @@ def load_application(
     return _validate(_parse_json(read_file_bytes(path, label), label), label)
 
 
-def sniff_format(path: str | Path) -> str | None:
-    """The top-level ``format`` of a JSON file when it names this format family, else ``None``.
+def sniff_format(source: str | Path | bytes | bytearray) -> str | None:
+    """The top-level ``format`` of a JSON document when it names this format family, else ``None``.
 
-    Cheap for other files (a byte search before any parsing); never raises.
+    ``source`` is the file's bytes (read once by the caller), or a path read through the bounded
+    reader (a device, FIFO, folder or too large file gives ``None``).  Cheap for other files (a byte
+    search before any parsing); never raises.
     """
-    try:
-        raw = Path(path).read_bytes()
-    except OSError:
-        return None
-    if b"itdonyu-application/" not in raw:
+    if isinstance(source, bytes | bytearray):
+        raw = bytes(source)
+    else:
+        try:
+            raw = read_bounded(source, MAX_PLAN_BYTES)
+        except InputRefused:
+            return None
+    if b"itdonyu-application/" not in raw or len(raw) > MAX_PLAN_BYTES:
         return None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
@@ -522,6 +531,18 @@ def sniff_format(path: str | Path) -> str | None:
         return None
     fmt = data.get("format") if isinstance(data, dict) else None
     return fmt if isinstance(fmt, str) and fmt.startswith("itdonyu-application/") else None
+
+
+def load_plan_or_application(path: str | Path) -> Any:
+    """A ``kyoso-plan/1`` plan or an ``itdonyu-application/1`` file, read once through the bounded reader.
+
+    Raises :class:`PlanLoadError` (a device, FIFO, folder or too large file included) and nothing else.
+    """
+    label = str(Path(path))
+    raw = read_file_bytes(Path(path), label)
+    if sniff_format(raw) is not None:
+        return load_application(raw, name=label)
+    return load_plan(raw, name=label)
 
 
 def application_json_schema() -> dict[str, Any]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +23,7 @@ from schemas.plan import Plan
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 MAX_PROBLEMS = 20
+READ_CHUNK_BYTES = 1024 * 1024
 
 #: Set by the rules engine: the ids of the rule packs a plan may name in ``program``.
 known_programs: Callable[[], list[str]] | None = None
@@ -371,34 +374,75 @@ def _validate(data: Any, source: str) -> Plan:
     return plan
 
 
-def read_file_bytes(path: Path, label: str) -> bytes:
-    """A plan-like file's bytes, or :class:`PlanLoadError` (missing, folder, too large, unreadable)."""
+class InputRefused(Exception):
+    """An input file that is not read: not a regular file, too large, missing or unreadable (ja/en)."""
+
+    def __init__(self, ja: str, en: str) -> None:
+        super().__init__(en)
+        self.ja = ja
+        self.en = en
+
+
+def _too_large(limit: int, size: int | None = None) -> InputRefused:
+    if size is None:
+        return InputRefused(f"ファイルが大きすぎます(上限 {limit:,} バイトを超えています)",
+                            f"the file is too large (more than the limit of {limit:,} bytes)")
+    return InputRefused(f"ファイルが大きすぎます({size:,} バイト、上限 {limit:,} バイト)",
+                        f"the file is too large ({size:,} bytes, limit {limit:,})")
+
+
+def read_bounded(path: str | Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file, or :class:`InputRefused`.
+
+    Devices (``/dev/zero``), FIFOs, sockets and folders are refused from ``os.stat`` before anything is
+    opened (a FIFO is never opened); the file is opened non-blocking and re-checked on the descriptor,
+    then read up to ``limit + 1`` bytes: ``st_size`` only ever refuses early, it is never trusted to
+    accept (a file may grow, or lie, after the stat).
+    """
     try:
-        if path.is_dir():
-            raise IsADirectoryError(str(path))
-        size = path.stat().st_size
-        if size > MAX_PLAN_BYTES:
-            raise PlanLoadError(
-                [
-                    Problem(
-                        "$",
-                        f"ファイルが大きすぎます({size:,} バイト、上限 {MAX_PLAN_BYTES:,} バイト)",
-                        f"the file is too large ({size:,} bytes, limit {MAX_PLAN_BYTES:,})",
-                    )
-                ],
-                label,
-            )
-        return path.read_bytes()
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputRefused("フォルダです(ファイルを指定してください)", "this is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputRefused("通常のファイルではありません(デバイス・FIFO・ソケットは読みません)",
+                               "not a regular file (devices, FIFOs and sockets are not read)")
+        if info.st_size > limit:
+            raise _too_large(limit, info.st_size)
+        flags = os.O_RDONLY
+        for name in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
+            flags |= getattr(os, name, 0)
+        fd = os.open(path, flags)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the stat and the open
+                raise InputRefused("通常のファイルではありません(デバイス・FIFO・ソケットは読みません)",
+                                   "not a regular file (devices, FIFOs and sockets are not read)")
+            buf = bytearray()
+            while len(buf) <= limit:
+                chunk = os.read(fd, min(READ_CHUNK_BYTES, limit + 1 - len(buf)))
+                if not chunk:
+                    break
+                buf += chunk
+        finally:
+            os.close(fd)
     except FileNotFoundError:
-        raise PlanLoadError([Problem("$", "ファイルがありません", "no such file")], label) from None
+        raise InputRefused("ファイルがありません", "no such file") from None
     except IsADirectoryError:
-        raise PlanLoadError([Problem("$", "フォルダです(ファイルを指定してください)", "this is a folder")], label) from None
+        raise InputRefused("フォルダです(ファイルを指定してください)", "this is a folder") from None
     except PermissionError:
-        raise PlanLoadError([Problem("$", "読み取り権限がありません", "permission denied")], label) from None
+        raise InputRefused("読み取り権限がありません", "permission denied") from None
     except OSError as exc:
-        raise PlanLoadError(
-            [Problem("$", f"読み込めません: {exc.strerror}", f"cannot read: {exc.strerror}")], label
-        ) from None
+        raise InputRefused(f"読み込めません: {exc.strerror}", f"cannot read: {exc.strerror}") from None
+    if len(buf) > limit:
+        raise _too_large(limit)
+    return bytes(buf)
+
+
+def read_file_bytes(path: Path, label: str, limit: int = MAX_PLAN_BYTES) -> bytes:
+    """A plan-like file's bytes (:func:`read_bounded`), or :class:`PlanLoadError` naming ``label``."""
+    try:
+        return read_bounded(path, limit)
+    except InputRefused as exc:
+        raise PlanLoadError([Problem("$", exc.ja, exc.en)], label) from None
 
 
 def load_plan(source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None) -> Plan:
