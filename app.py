@@ -15,7 +15,8 @@ import streamlit as st
 from ui import editors, frame, state, store_bridge
 from ui.i18n import bind_lang
 
-st.set_page_config(page_title="共創型 計画", page_icon=":material/hub:", layout="wide")
+# an emoji icon is drawn by the browser itself: a :material/…: page icon is fetched from fonts.gstatic.com
+st.set_page_config(page_title="共創型 計画", page_icon="🤝", layout="wide")
 
 frame.guard(lambda: state.init(sys.argv[1:]))
 frame.guard(store_bridge.open_from_query_params)  # ?plan=…&token=… (issue 6); may st.stop() in shared mode

@@ -31,7 +31,7 @@ def _gauges() -> None:
             for note_name, note in views.interpretation_notes(pack, *RULES_BY_ID[rule].params, lang=state.lang()):
                 st.caption(f"{t('r.interpretation')} ({note_name}): {note}")
             for r in checks:
-                scope = "" if r.scope == "consortium" else f"{r.scope} {names.get(r.scope, '')}: "
+                scope = "" if r.scope == "consortium" else fmt.md_escape(f"{r.scope} {names.get(r.scope, '')}") + ": "
                 limit = max(r.limit_yen, 0)
                 share = 1.0 if limit == 0 and r.limited_yen > 0 else (r.limited_yen / limit if limit else 0.0)
                 text = scope + t("r.gauge", limited=fmt.yen(r.limited_yen), limit=fmt.yen(limit)) + \

@@ -38,7 +38,7 @@ def render() -> None:
     fields = ("company", "title", "name", "email", "phone", "address")
     with st.container(border=True):
         head, switch = st.columns([4, 1])
-        shown = [str(getattr(contact, f)) for f in fields if contact is not None and getattr(contact, f)]
+        shown = [fmt.md_escape(getattr(contact, f)) for f in fields if contact is not None and getattr(contact, f)]
         head.markdown(f"**{t('c.contact')}**  \n" + (" / ".join(shown) if shown else t("c.contact_none")))
         editing = switch.toggle(t("c.contact_edit"), key="c.contact_edit",
                                 value=bool(state.error_for(state.widget_key("c.contact.email"))))
@@ -98,7 +98,7 @@ def render() -> None:
                 continue
             reason = mr.sme.reason_ja if state.lang() == "ja" else mr.sme.reason_en
             st.badge(
-                f"{m.id} {m.name}: {reason}",
+                fmt.md_escape(f"{m.id} {m.name}: {reason}"),
                 color="green" if mr.sme.ok else "red",
                 icon=":material/check_circle:" if mr.sme.ok else ":material/cancel:",
             )
@@ -129,7 +129,7 @@ def render() -> None:
         why = views.rate_reason(pack, result)
         if why.large_vendor:
             f = next(f for f in result.findings if f.rule == "rate.large_vendor")
-            st.warning(t("c.rate_large", rate=fmt.rate(why.rate), why=f.message(state.lang()),
+            st.warning(t("c.rate_large", rate=fmt.rate(why.rate), why=fmt.md_escape(f.message(state.lang())),
                          other=fmt.rate(why.other_rate), source=why.source))
         else:
             st.success(t("c.rate_std", rate=fmt.rate(why.rate), source=why.source))

@@ -27,7 +27,7 @@ def _kenpo_apply(title_key: str, text_key: str) -> None:
             continue
         parts = [p for p in line.replace("¥", "").replace("円", "").split(",") if p]
         if len(parts) != 2:
-            state.set_error("kenpo", t("k.kenpo_bad", n=n, line=raw))
+            state.set_error("kenpo", t("k.kenpo_bad", n=n, line=fmt.md_escape(raw)))
             return
         grade, rate = parts[0].strip(), parts[1].strip()
         rates[grade] = int(rate) if rate.isdigit() else rate
@@ -68,7 +68,7 @@ def _kenpo(pack: Any) -> None:
             st.info(t("k.kenpo_none"))
             st.caption(t("k.kenpo_estimate", grade=20, rate=fmt.yen(views.kenpo_estimate_rate(pack, 20))))
         else:
-            st.success(t("k.kenpo_has", title=plan.kenpo_rates.title, n=len(plan.kenpo_rates.rates)))
+            st.success(t("k.kenpo_has", title=fmt.md_escape(plan.kenpo_rates.title), n=len(plan.kenpo_rates.rates)))
             st.button(t("k.kenpo_clear"), on_click=_kenpo_clear, key=state.widget_key("kenpo_clear"))
         title_key = state.widget_key("kenpo_title")
         text_key = state.widget_key("kenpo_text")

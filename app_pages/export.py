@@ -15,6 +15,7 @@ import planner
 from exports.costs_import import ImportReport, import_costs
 from exports.packet import XLSX_MIME, Packet, build_packet
 from schemas import Plan
+from ui.fmt import md_escape
 
 try:  # the app's session helpers (ui/state.py); plain session state when they are absent
     from ui import state as _state
@@ -114,7 +115,7 @@ def _downloads(plan: Plan) -> None:
     st.markdown(f"##### {T('packet')}")
     password = st.text_input(T("password"), type="password", help=T("password_help"), key="export_password")
     packet = _packet(plan, password)
-    st.caption(f"{T('subject')}: {packet.subject}")
+    st.caption(f"{T('subject')}: {md_escape(packet.subject)}")
     c1, c2 = st.columns(2)
     with c1:
         st.download_button(T("zip_enc") if packet.encrypted else T("zip"), data=packet.zip_bytes,
@@ -125,7 +126,7 @@ def _downloads(plan: Plan) -> None:
                            icon=":material/mail:", on_click="ignore", key="export_eml")
     st.markdown(f"##### {T('docs')}")
     for doc in packet.documents:
-        st.download_button(f"{doc.title}", data=doc.data, file_name=doc.filename, mime=XLSX_MIME,
+        st.download_button(md_escape(doc.title), data=doc.data, file_name=doc.filename, mime=XLSX_MIME,
                            icon=":material/table:", on_click="ignore", key=f"export_doc_{doc.key}")
 
 
@@ -159,9 +160,9 @@ def _import(plan: Plan) -> None:
     lang = _lang()
     if report.problems:
         st.error(T("problems", n=len(report.problems)) + "\n\n" +
-                 "\n".join(f"- {p.message(lang)}" for p in report.problems))
+                 "\n".join(f"- {md_escape(p.message(lang))}" for p in report.problems))
     for note in report.notes:
-        st.warning(note)
+        st.warning(md_escape(note))
     if not report.changes:
         if not report.problems:
             st.info(T("no_change"))

@@ -24,6 +24,7 @@ from planner.itdonyu.result import ItdonyuResult, percent_text
 from planner.money import yen
 from schemas import Plan, PlanLoadError, load_plan
 from schemas.itdonyu import FORMAT, KINDS, Application, load_application
+from ui.fmt import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "itdonyu"
@@ -177,11 +178,11 @@ def render_comparison() -> None:
     for i, e in enumerate(comparison.estimates):
         with st.expander(f"{e.programme_ja if ja else e.programme_en} — {yen(e.subsidy_if_met_yen)}"):
             for f in e.blocking:
-                st.error(f"{t('cmp.blocking')}: {f.message(lang())} (`{f.rule}`)")
+                st.error(f"{t('cmp.blocking')}: {md_escape(f.message(lang()))} (`{f.rule}`)")
             for f in e.assumed:
-                st.warning(f"{t('cmp.assumed')}: {f.message(lang())} (`{f.rule}`)")
+                st.warning(f"{t('cmp.assumed')}: {md_escape(f.message(lang()))} (`{f.rule}`)")
             for note_ja, note_en in e.notes:
-                st.caption(note_ja if ja else note_en)
+                st.caption(md_escape(note_ja if ja else note_en))
             if e.unfunded:
                 st.markdown(f"**{t('cmp.unfunded')}**")
                 cols = [t(k) for k in ("col.line", "col.member", "col.category", "col.yen", "col.reason", "col.rule")]
@@ -195,7 +196,7 @@ def render_comparison() -> None:
                     use_container_width=True,
                 )
             for j, app in enumerate(e.applications):
-                if st.button(f"{t('cmp.open')}: {app.title or app.frame}", key=f"itd_open_{i}_{j}"):
+                if st.button(f"{t('cmp.open')}: {md_escape(app.title or app.frame)}", key=f"itd_open_{i}_{j}"):
                     _load_into_editor(app.to_json_dict(), f"{e.key} / {app.title or ''}")
     st.download_button(
         t("cmp.download"),
@@ -239,7 +240,7 @@ def _current() -> dict[str, Any]:
 
 
 def _show_problems(exc: PlanLoadError) -> None:
-    st.error(t("edit.invalid") + "\n\n" + "\n".join(f"- `{p.path}`: {p.ja if lang() == 'ja' else p.en}" for p in exc.problems))
+    st.error(t("edit.invalid") + "\n\n" + "\n".join(f"- {md_escape(p.path)}: {md_escape(p.ja if lang() == 'ja' else p.en)}" for p in exc.problems))
 
 
 def _source_picker() -> None:
@@ -408,13 +409,13 @@ def _render_result(app: Application, res: ItdonyuResult) -> None:
         st.success(t("none"))
     for sev in ("error", "warning", "info"):
         for f in (f for f in res.findings if f.severity == sev):
-            body = f"**{SEV[sev][0 if ja else 1]}** `{f.rule}` {f.message(lang())}"
+            body = f"**{SEV[sev][0 if ja else 1]}** `{f.rule}` {md_escape(f.message(lang()))}"
             if f.refs:
-                body += f"  \n[{', '.join(f.refs)}]"
+                body += f"  \n{md_escape('[' + ', '.join(f.refs) + ']')}"
             if f.yen:
                 body += f"  \n{yen(f.yen)}"
             if f.fix(lang()):
-                body += f"  \n{t('fix')}: {f.fix(lang())}"
+                body += f"  \n{t('fix')}: {md_escape(f.fix(lang()))}"
             {"error": st.error, "warning": st.warning, "info": st.info}[sev](body)
     st.download_button(t("download"), json.dumps(app.to_json_dict(), ensure_ascii=False, indent=1),
                        file_name=f"{app.program}-{app.frame}.json", mime="application/json")
@@ -427,7 +428,7 @@ def render_frame() -> None:
         # back on the page: the editors' own state is gone, start them from the last valid edit
         _load_into_editor(st.session_state["itdonyu_edited"], str(st.session_state.get("itdonyu_source", "")))
     base = _current()
-    st.caption(t("src.loaded", name=st.session_state.get("itdonyu_source", "")))
+    st.caption(t("src.loaded", name=md_escape(st.session_state.get("itdonyu_source", ""))))
     data = _frame_picker(base)
     app, res = _evaluate(_editors(data))
     if app is None:  # an invalid edit: the problems are shown, the last valid application is computed

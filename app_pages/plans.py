@@ -91,7 +91,7 @@ def _run(action: Any, ok: str | None = None) -> Any:
     try:
         value = action()
     except (StoreError, PlanLoadError) as exc:
-        st.error(exc.message(state.lang()))
+        st.error(fmt.md_escape(exc.message(state.lang())))
         return None
     if ok:
         st.success(ok)
@@ -123,9 +123,9 @@ def _current(store: Store, access: Access) -> None:
     info = _run(lambda: store.info(access, b.plan_id))
     if info is None:
         return
-    st.markdown(f"**{info.name}** · ID `{info.id}` · {'版' if state.lang() == 'ja' else 'version'} {info.version}")
+    st.markdown(f"**{fmt.md_escape(info.name)}** · ID `{info.id}` · {'版' if state.lang() == 'ja' else 'version'} {info.version}")
     if not access.is_lead:
-        st.caption(tr("member_view", role=access.role))
+        st.caption(tr("member_view", role=fmt.md_escape(access.role)))
         return
     with st.form("plans_rename", border=False):
         left, right = st.columns([4, 1], vertical_alignment="bottom")
@@ -227,7 +227,7 @@ def _version_figures(data: Any) -> str:
     try:
         result = planner.evaluate(load_plan(data))
     except (PlanLoadError, planner.PackError) as exc:
-        return str(exc)
+        return fmt.md_escape(exc)
     return tr("figures", subsidy=fmt.yen(result.subsidy_yen), claimed=fmt.yen(result.claimed_total_yen),
               errors=result.count("error"))
 
@@ -288,7 +288,7 @@ def render() -> None:
         (st.error if kind == "error" else st.success)(text)
     store = bridge.get_store()
     if store is None:
-        st.error(tr("off", why=st.session_state.get("_store_error", "")))
+        st.error(tr("off", why=fmt.md_escape(st.session_state.get("_store_error", ""))))
         return
     access = _access(store)
     if access is None:
@@ -301,7 +301,7 @@ def render() -> None:
         _history(store, access)
         _sharing(store, access)
     except NotFound as exc:
-        st.error(exc.message(state.lang()))
+        st.error(fmt.md_escape(exc.message(state.lang())))
 
 
 render()

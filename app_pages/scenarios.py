@@ -189,10 +189,10 @@ def _list_and_compare(plan: Plan) -> None:
         if c2.button(L("open"), help=L("open.help"), key="scn_open") and name:
             adopted = sc.adopt_scenario(plan, name)
             state.replace_plan(adopted, name)
-            state.notice("success", L("opened", name=name))
+            state.notice("success", L("opened", name=fmt.md_escape(name)))
             st.rerun()
         if c3.button(L("delete"), key="scn_delete") and name:
-            _append(sc.remove_scenario(plan, name), L("deleted", name=name))
+            _append(sc.remove_scenario(plan, name), L("deleted", name=fmt.md_escape(name)))
 
     st.markdown(f"##### {L('cmp')}")
     names = [n for n, _ in entries]
@@ -234,17 +234,17 @@ def _list_and_compare(plan: Plan) -> None:
     st.vega_lite_chart(spec=state.memo_get(f"scenario_chart:{chosen_key}", lambda: _chart(cmp)), width="stretch")
 
     for col in cmp.columns[1:]:
-        with st.expander(L("cmp.diff", a=chosen[0], b=col.name)):
+        with st.expander(L("cmp.diff", a=fmt.md_escape(chosen[0]), b=fmt.md_escape(col.name))):
             if not (col.findings_added or col.findings_removed or col.line_diffs):
                 st.caption(L("cmp.nodiff"))
             if col.findings_added:
                 st.markdown(f"**{L('cmp.added')}**")
                 for f in col.findings_added:
-                    st.markdown(f"- `{f.rule}` ({f.severity}) {f.message(lang)}")
+                    st.markdown(f"- `{f.rule}` ({f.severity}) {fmt.md_escape(f.message(lang))}")
             if col.findings_removed:
                 st.markdown(f"**{L('cmp.removed')}**")
                 for f in col.findings_removed:
-                    st.markdown(f"- `{f.rule}` ({f.severity}) {f.message(lang)}")
+                    st.markdown(f"- `{f.rule}` ({f.severity}) {fmt.md_escape(f.message(lang))}")
             if col.line_diffs:
                 st.markdown(f"**{L('cmp.lines')}**")
                 drows = []
@@ -314,11 +314,11 @@ def _chart(cmp: sc.Comparison) -> dict[str, Any]:
 def _made(plan: Plan, variant: sc.Variant) -> None:
     lang = state.lang()
     if variant.plan is None:
-        st.error(L("w.failed", err=variant.error(lang)))
+        st.error(L("w.failed", err=fmt.md_escape(variant.error(lang))))
         return
     new_plan = sc.add_variant(plan, variant, lang)
     name = new_plan.scenarios[-1].name if new_plan.scenarios else variant.name
-    _append(new_plan, L("w.made", name=name, note=variant.note(lang)))
+    _append(new_plan, L("w.made", name=fmt.md_escape(name), note=fmt.md_escape(variant.note(lang))))
 
 
 def _whatif(plan: Plan) -> None:
@@ -445,7 +445,7 @@ def _optimiser(plan: Plan) -> None:
         for mid in chosen:
             member_budgets[mid] = int(
                 st.number_input(
-                    L("o.mbudget.for", id=mid), min_value=0, max_value=10**13, value=10_000_000, step=500_000,
+                    L("o.mbudget.for", id=fmt.md_escape(mid)), min_value=0, max_value=10**13, value=10_000_000, step=500_000,
                     key=state.widget_key(f"o_mb_{mid}"),
                 )
             )
@@ -475,16 +475,16 @@ def _show_result(plan: Plan, res: OptimizeResult, lang: str) -> None:
     if not res.ok or res.result is None:
         st.error(L("o.infeasible"))
         for n in res.notes:
-            st.markdown(f"- {n.text(lang)}")
+            st.markdown(f"- {fmt.md_escape(n.text(lang))}")
         return
-    st.success(res.summary_text(lang))
+    st.success(fmt.md_escape(res.summary_text(lang)))
     st.caption(L("o.time", ms=round(res.timings_ms.get("total", 0))))
     if res.new_findings:
-        st.warning(L("o.new") + "\n\n" + "\n".join(f"- `{f.rule}` {f.message(lang)}" for f in res.new_findings))
+        st.warning(L("o.new") + "\n\n" + "\n".join(f"- `{f.rule}` {fmt.md_escape(f.message(lang))}" for f in res.new_findings))
     st.markdown(f"**{L('o.explain')}**")
     for n in res.notes:
         icon = {"binding": "🔒", "line_bound": "📈", "forced_trim": "✂️", "discrepancy": "⚠️"}.get(n.kind, "ℹ️")
-        st.markdown(f"- {icon} {n.text(lang)}")
+        st.markdown(f"- {icon} {fmt.md_escape(n.text(lang))}")
     if res.changes:
         st.markdown(f"**{L('o.changes')}**")
         st.dataframe(
@@ -512,7 +512,7 @@ def _show_result(plan: Plan, res: OptimizeResult, lang: str) -> None:
         new_plan = res.add_to(plan, lang)
         name = new_plan.scenarios[-1].name if new_plan.scenarios else ""
         st.session_state.pop(_RESULT, None)
-        _append(new_plan, L("o.added", name=name))
+        _append(new_plan, L("o.added", name=fmt.md_escape(name)))
 
 
 def render() -> None:

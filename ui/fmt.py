@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from fractions import Fraction
 
@@ -44,3 +45,32 @@ def human_bytes(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.0f} KB"
     return f"{n} B"
+
+
+# -- user text in Markdown ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character (CommonMark may escape all)
+_WWW = re.compile(r"(www)(?=\\\.)", re.IGNORECASE)
+_WJ = "\u2060"  # WORD JOINER: invisible, and no pattern of Streamlit's Markdown goes through it
+_LEAD = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
+def md_escape(text: object) -> str:
+    """User text for any place Streamlit reads Markdown (markdown, caption, info/warning/error/success, toast,
+    widget and metric labels, expander and tab labels, help texts): it shows exactly as typed.
+
+    Every ASCII punctuation character is backslash-escaped, so no emphasis, link, image, HTML, heading,
+    list, table, LaTeX (``$``), Streamlit directive (``:red[…]``, ``:material/…:``) or emoji shortcode
+    (``:smile:``) can form; full-width (Japanese) characters are left alone.  Line breaks stay line breaks
+    (hard breaks), and leading blanks become no-break spaces (never an indented code block).
+    Streamlit turns some patterns into markup after the escapes are read (GFM autolinks of ``http://``,
+    ``www.`` and e-mail addresses; ``:shortcode:`` emoji and icons), so an invisible WORD JOINER (U+2060)
+    goes after each ``:``, between ``www`` and its ``.``, and before each ``@``.  ``None`` is the empty string.
+    """
+    if text is None:
+        return ""
+    s = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _WWW.sub("\\1" + _WJ, s).replace("\\:", "\\:" + _WJ).replace("\\@", _WJ + "\\@")
+    s = _LEAD.sub(lambda m: m.group(0).replace("\t", "    ").replace(" ", "\u00a0"), s)
+    return s.replace("\n", "  \n")

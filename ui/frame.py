@@ -58,7 +58,7 @@ def pages() -> list[Any]:
 def unexpected(exc: BaseException) -> None:
     """A friendly message instead of a traceback (the traceback goes to the server log)."""
     LOG.error("unexpected error in the app:\n%s", "".join(traceback.format_exception(exc)))
-    st.error(t("err.unexpected", what=f"{type(exc).__name__}: {exc}"), icon=":material/error:")
+    st.error(t("err.unexpected", what=fmt.md_escape(f"{type(exc).__name__}: {exc}")), icon=":material/error:")
 
 
 def guard(fn: Callable[[], Any]) -> None:
@@ -99,9 +99,9 @@ def _on_sample() -> None:
         return
     try:
         state.replace_plan(state.load_checked(path, name=path.name), path.name)
-        state.notice("success", t("side.loaded", name=path.name))
+        state.notice("success", t("side.loaded", name=fmt.md_escape(path.name)))
     except PlanLoadError as exc:
-        state.notice("error", exc.message(state.lang()))
+        state.notice("error", fmt.md_escape(exc.message(state.lang())))
 
 
 def _on_upload() -> None:
@@ -112,16 +112,16 @@ def _on_upload() -> None:
     name = str(getattr(uploaded, "name", "plan.json"))
     if len(data) > state.UPLOAD_LIMIT_BYTES:
         state.notice(
-            "error", t("side.too_big", name=name, size=f"{len(data):,}", limit=f"{state.UPLOAD_LIMIT_BYTES:,}")
+            "error", t("side.too_big", name=fmt.md_escape(name), size=f"{len(data):,}", limit=f"{state.UPLOAD_LIMIT_BYTES:,}")
         )
         return
     try:
         plan = state.load_checked(bytes(data), name=name)
     except PlanLoadError as exc:
-        state.notice("error", exc.message(state.lang()))
+        state.notice("error", fmt.md_escape(exc.message(state.lang())))
         return
     state.replace_plan(plan, name)
-    state.notice("success", t("side.loaded", name=name))
+    state.notice("success", t("side.loaded", name=fmt.md_escape(name)))
 
 
 def safe_file_name(name: str) -> str:
@@ -208,7 +208,7 @@ def render_headline() -> None:
     result = state.current_result()
     plan = state.get_plan()
     st.html(HEADLINE_CSS)
-    st.markdown(f"#### {plan.consortium.name}")
+    st.markdown(f"#### {fmt.md_escape(plan.consortium.name)}")
     c = st.columns([1.2, 0.75, 1.3, 1.3, 1.3, 1.3, 1.3, 0.75, 0.75], gap="small")
     c[0].metric(t("m.members"), f"{result.member_count}", help=t("m.members_help"))
     c[1].metric(t("m.rate"), fmt.rate(result.rate))

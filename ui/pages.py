@@ -51,16 +51,16 @@ def describe_ref(ref: str) -> str:
 
 def finding_box(f: Finding) -> None:
     lang = state.lang()
-    body = [f"**{f.message(lang)}**", f"`{f.rule}`"]
+    body = [f"**{fmt.md_escape(f.message(lang))}**", f"`{f.rule}`"]
     spec = RULES_BY_ID.get(f.rule)
     if spec is not None and spec.interpretation:
         body[-1] += f" · _{t('r.interpretation')}_"
     if f.refs:
-        body.append(f"{t('r.rows')}: " + "、".join(describe_ref(r) for r in f.refs))
+        body.append(f"{t('r.rows')}: " + "、".join(fmt.md_escape(describe_ref(r)) for r in f.refs))
     if f.yen:
         body.append(f"{t('r.removed')}: {fmt.yen(f.yen)}")
     if f.fix(lang):
-        body.append(f"{t('r.fix')}: {f.fix(lang)}")
+        body.append(f"{t('r.fix')}: {fmt.md_escape(f.fix(lang))}")
     text = "  \n".join(body)
     if f.severity == "error":
         st.error(text, icon=ICONS["error"])

@@ -40,6 +40,7 @@ import streamlit as st
 import planner
 from planner.result import Result
 from schemas import Plan, PlanLoadError, Problem, load_plan
+from ui.fmt import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -87,7 +88,7 @@ def init(argv: Sequence[str]) -> None:
             replace_plan(load_checked(_resolve(arg), name=arg), Path(arg).name)
             return
         except PlanLoadError as exc:
-            notice("error", exc.message(lang()))
+            notice("error", md_escape(exc.message(lang())))
     replace_plan(load_plan(DEFAULT_SAMPLE), DEFAULT_SAMPLE.name)
 
 
@@ -276,7 +277,7 @@ def problems_text(exc: PlanLoadError, d: dict[str, Any] | None = None) -> str:
     lines = []
     for p in exc.problems:
         where = _describe_path(p.path, d) if d is not None else p.path
-        lines.append(f"- `{where}`: {p.ja if lg == 'ja' else p.en}")
+        lines.append(f"- {md_escape(where)}: {md_escape(p.ja if lg == 'ja' else p.en)}")
     if exc.hidden:
         lines.append(f"- …ほか {exc.hidden} 件" if lg == "ja" else f"- …and {exc.hidden} more")
     return "\n".join(lines)

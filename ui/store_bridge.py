@@ -37,6 +37,7 @@ from planner.store import (
 )
 from schemas import Plan, PlanLoadError, load_plan
 from ui import state
+from ui.fmt import md_escape
 from ui.i18n import pick
 
 LOG = logging.getLogger("kyoso.store")
@@ -154,7 +155,7 @@ def open_plan(plan_id: str, token: str | None = None) -> bool:
         _bind(store.open_plan(access, plan_id), access, token)
         return True
     except (StoreError, PlanLoadError) as exc:
-        message("error", tr("open_failed", why=exc.message(state.lang())))
+        message("error", tr("open_failed", why=md_escape(exc.message(state.lang()))))
         return False
 
 
@@ -210,7 +211,7 @@ def on_plan_accepted(plan: Plan | dict[str, Any], summary: str | None = None) ->
             _bind(store.open_plan(access, info.id), access, None, load=False)
             message("success", tr("created", id=info.id))
         except StoreError as exc:
-            message("error", tr("save_failed", why=exc.message(state.lang())))
+            message("error", tr("save_failed", why=md_escape(exc.message(state.lang()))))
         return
     try:
         result = store.save(b.access, b.plan_id, data, b.version, note=summary)
@@ -218,11 +219,11 @@ def on_plan_accepted(plan: Plan | dict[str, Any], summary: str | None = None) ->
         st.session_state[_CONFLICT] = exc
         return
     except AccessDenied as exc:
-        message("error", tr("refused", why=exc.message(state.lang())))
+        message("error", tr("refused", why=md_escape(exc.message(state.lang()))))
         _revert(b)
         return
     except StoreError as exc:
-        message("error", tr("save_failed", why=exc.message(state.lang())))
+        message("error", tr("save_failed", why=md_escape(exc.message(state.lang()))))
         return
     except Exception as exc:  # database down: keep the edit on screen, say so
         LOG.error("autosave failed: %s", exc)
@@ -298,7 +299,7 @@ def reload_latest() -> None:
     try:
         opened = store.open_plan(b.access, b.plan_id)
     except StoreError as exc:
-        message("error", tr("open_failed", why=exc.message(state.lang())))
+        message("error", tr("open_failed", why=md_escape(exc.message(state.lang()))))
         return
     _bind(opened, b.access, b.token)
     message("success", tr("reloaded", version=opened.version))
@@ -317,10 +318,10 @@ def reapply_mine() -> None:
         st.session_state[_CONFLICT] = exc
         return
     except ReapplyFailed as exc:
-        message("error", exc.message(state.lang()))
+        message("error", md_escape(exc.message(state.lang())))
         return
     except StoreError as exc:
-        message("error", tr("refused", why=exc.message(state.lang())))
+        message("error", tr("refused", why=md_escape(exc.message(state.lang()))))
         return
     _bind(opened, b.access, b.token)
     message("success", tr("reapplied", version=result.version))
@@ -343,11 +344,11 @@ def render_status() -> None:
     conflict = pending_conflict()
     if conflict is not None:
         with st.container(border=True):
-            st.warning(f"**{tr('conflict_title')}** — {conflict.message(lang)}", icon=":material/sync_problem:")
+            st.warning(f"**{tr('conflict_title')}** — {md_escape(conflict.message(lang))}", icon=":material/sync_problem:")
             with st.expander(tr("conflict_changes"), expanded=True):
                 for v in sorted(conflict.their_versions, key=lambda v: v.version):
-                    st.markdown(f"- 版 {v.version} · {v.author} · {v.summary_text(lang)}" if lang == "ja"
-                                else f"- v{v.version} · {v.author} · {v.summary_text(lang)}")
+                    st.markdown(f"- 版 {v.version} · {md_escape(v.author)} · {md_escape(v.summary_text(lang))}" if lang == "ja"
+                                else f"- v{v.version} · {md_escape(v.author)} · {md_escape(v.summary_text(lang))}")
                 st.code("\n".join(c.text(lang) for c in conflict.their_changes) or "—", language=None)
             left, right = st.columns(2)
             left.button(tr("reload"), on_click=reload_latest, key="store_reload", icon=":material/refresh:")
@@ -356,11 +357,11 @@ def render_status() -> None:
     b = binding()
     store_error = st.session_state.get("_store_error")
     if b is not None and conflict is not None:
-        st.caption(f"{tr('pending')} · ID `{b.plan_id}` · {tr('role', role=b.access.role)}")
+        st.caption(f"{tr('pending')} · ID `{b.plan_id}` · {tr('role', role=md_escape(b.access.role))}")
     elif b is not None:
         when = b.saved_at.astimezone().strftime("%H:%M:%S") if b.saved_at else ""
-        st.caption(f"{tr('saved', version=b.version, time=when)} · ID `{b.plan_id}` · {tr('role', role=b.access.role)}")
+        st.caption(f"{tr('saved', version=b.version, time=when)} · ID `{b.plan_id}` · {tr('role', role=md_escape(b.access.role))}")
     elif store_error:
-        st.caption(tr("off", why=store_error))
+        st.caption(tr("off", why=md_escape(store_error)))
     else:
         st.caption(tr("unsaved"))

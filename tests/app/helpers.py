@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
@@ -73,8 +74,14 @@ def edit(
     return at
 
 
+def shown(markdown: object) -> str:
+    """A Markdown body as the user reads it: without the escapes ``ui.fmt.md_escape`` puts in user text."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "").replace("  \n", "\n")
+
+
 def errors(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.error]
+    """The error messages as shown (user text in them is escaped for Markdown: see :func:`shown`)."""
+    return [shown(e.value) for e in at.error]
 
 
 def by_label(widgets: Any, text: str) -> Any:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import assert_clean, by_label, edit, go, label, metric, start, yen
 from tests.conftest import FIXTURES, ROOT
+from ui.fmt import md_escape
 
 EXAMPLE = FIXTURES / "spec" / "examples" / "model-case-2.json"
 
@@ -96,11 +97,12 @@ def test_model_case_2_entered_through_the_ui_matches_kyoso_summary() -> None:
     assert [int(v) for v in lines["claimed"]] == [ln["claimed_yen"] for ln in summary["lines"]]
     assert [int(v) for v in lines["eligible"]] == [ln["eligible_yen"] for ln in summary["lines"]]
 
-    # and the findings the ルールチェック page lists are the summary's
+    # and the findings the ルールチェック page lists are the summary's (messages name members and tools:
+    # user text, shown escaped for Markdown)
     go(at, "checks")
     shown = "\n".join(str(e.value) for e in [*at.error, *at.warning, *at.info])
     for f in summary["findings"]:
-        assert f["message"] in shown, f["rule"]
+        assert md_escape(f["message"]) in shown, f["rule"]
 
     # what was entered is the example plan itself (so a download gives the same file)
     assert at.session_state["plan"].to_json_dict() == example

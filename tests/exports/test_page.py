@@ -10,7 +10,7 @@ import openpyxl
 import pyzipper
 
 from exports.packet import export_documents
-from tests.app.helpers import assert_clean, go, start
+from tests.app.helpers import assert_clean, go, shown, start
 from tests.exports.helpers import edit_sample_workbook, edited_expected_costs, sample_plan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,7 +71,7 @@ def test_an_unreadable_workbook_is_reported_and_not_applied() -> None:
     wb.save(buf)
     at.file_uploader[0].upload("bad.xlsx", buf.getvalue(), XLSX).run()
     assert_clean(at)
-    errors = " ".join(str(e.value) for e in at.error)
+    errors = " ".join(shown(e.value) for e in at.error)
     assert "取り込みは行いません" in errors and "経費内訳01!F8" in errors
     assert not [b for b in at.button if b.key == "export_apply"]
     assert at.session_state["plan"] is before
