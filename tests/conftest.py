@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The plan-store fixtures (store, db_url, plan, one PostgreSQL server per session) for every folder.
+pytest_plugins = ["tests.store_fixtures"]
+
 # The app autosaves accepted edits to the plan store: tests must never write into ./data of the checkout.
 os.environ.setdefault("KYOSO_DATA_DIR", tempfile.mkdtemp(prefix="kyoso-test-data-"))
 
@@ -52,3 +55,4 @@ def output_dir() -> Path:
     out = ROOT / "test-output"
     out.mkdir(exist_ok=True)
     return out
+

@@ -1,8 +1,11 @@
 """Who may do what with a stored plan.
 
-Roles: ``lead`` edits everything; ``member:<id>`` edits only that member's own record and its own cost
-lines and reads the rest.  The check diffs the plan before and after a save, so it holds whatever path the
-edit came through (app handler, store API, command line with a token, a restore).
+Roles: ``lead`` edits everything; ``member:<id>`` edits only that member's own record (not its ``id`` or
+``role``) and its own cost lines, and reads the rest.  The check is by construction: both plans are
+normalised (defaults filled, so a missing list equals an empty one) and the member's save is accepted
+exactly when everything that is not its own is identical before and after (:func:`others_view`).  It runs
+inside the store's save, so it holds whatever path the edit came through (app handler, upload, import,
+store API, command line with a token, a restore, a re-apply).
 """
 
 from __future__ import annotations
@@ -79,82 +82,123 @@ def valid_role(role: str) -> bool:
     return bool(ROLE_RE.fullmatch(role))
 
 
-def _owner(plan: dict[str, Any], line_id: str) -> str | None:
-    for line in plan.get("costs", []) or []:
-        if isinstance(line, dict) and str(line.get("id")) == line_id:
-            member = line.get("member")
-            return None if member is None else str(member)
-    return None
+def normalised(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan with every default filled in: a missing list is an empty list, a missing flag is its default.
+
+    Two plans that mean the same are equal here, whatever keys their files spelled out, so the access check
+    compares meaning, not spelling.  ``plan`` must already be valid (the store validates every save first).
+    """
+    from schemas import load_plan
+
+    return load_plan(plan).model_dump(mode="json", by_alias=True)
 
 
-def member_violations(member_id: str, old: dict[str, Any], new: dict[str, Any],
-                      changes: list[Change] | None = None) -> list[tuple[str, str]]:
-    """Every change from ``old`` to ``new`` that member ``member_id`` may not make, as (ja, en)."""
-    if changes is None:
-        changes = diff(old, new)
-    out: list[tuple[str, str]] = []
-    me = member_id
-    for ch in changes:
-        head = ch.path[0] if ch.path else ""
-        where = "/".join(ch.path)
-        if head == "members":
-            if ch.op == "reorder":
-                out.append(("メンバーの並び順は変更できません", "may not reorder the members"))
-            elif len(ch.path) >= 2 and ch.path[1] != me:
-                out.append((f"メンバー {ch.path[1]} の情報は変更できません", f"may not change member {ch.path[1]}"))
-            elif len(ch.path) == 2 and ch.op == "add":
-                out.append((f"メンバー {me} を追加することはできません", f"may not add member {me}"))
-            elif len(ch.path) == 2 and ch.op == "remove":
-                out.append((f"メンバー {me} を削除することはできません", f"may not remove member {me}"))
-        elif head == "costs":
-            if ch.op == "reorder":
-                others_old = [k for k in ch.old if _owner(old, k) != me]
-                others_new = [k for k in ch.new if _owner(old, k) != me]
-                if others_old != others_new:
-                    out.append(("他のメンバーの経費の並び順は変更できません",
-                                "may not reorder other members' cost lines"))
-                continue
-            if len(ch.path) < 2:
-                out.append(("経費の一覧全体は変更できません", "may not replace the cost lines"))
-                continue
-            line = ch.path[1]
-            if ch.op == "add" and len(ch.path) == 2:
-                owner_new = str(ch.new.get("member")) if isinstance(ch.new, dict) else None
-                if owner_new != me:
-                    out.append((f"経費 {line} は他のメンバー({owner_new})の行として追加できません",
-                                f"may not add cost line {line} for another member ({owner_new})"))
-                continue
-            if ch.op == "remove" and len(ch.path) == 2:
-                owner_old = _owner(old, line)
-                if owner_old != me:
-                    out.append((f"経費 {line} はメンバー {owner_old} の行です(削除できません)",
-                                f"cost line {line} belongs to member {owner_old} (may not remove it)"))
-                continue
-            owner_old, owner_new = _owner(old, line), _owner(new, line)
-            if owner_old != me:
-                out.append((f"経費 {line} はメンバー {owner_old} の行です(変更できません)",
-                            f"cost line {line} belongs to member {owner_old} (may not change it)"))
-            elif owner_new != me:
-                out.append((f"経費 {line} を他のメンバー({owner_new})に移すことはできません",
-                            f"may not move cost line {line} to another member ({owner_new})"))
-        else:
-            out.append((f"{where} は代表(lead)だけが変更できます", f"only the lead may change {where}"))
+#: Fields of its own member record that only the lead may change: ``id`` (every reference hangs on it) and
+#: ``role`` (it changes the rate, the ratio rules and the cap for the whole consortium).  Every other field
+#: of its own record — name, 業種, 資本金, 従業員数, 法人番号, 代表者, 住所, みなし大企業 … — is the member's
+#: own company facts, which it may correct.  See docs/security.md.
+LEAD_ONLY_MEMBER_FIELDS: tuple[str, ...] = ("id", "role")
+
+
+def others_view(plan: dict[str, Any], member_id: str) -> dict[str, Any]:
+    """What member ``member_id`` may not change: the whole normalised plan except its own rows.
+
+    Its own member record is reduced to the lead-only fields (kept in its place, so the order of the
+    members is guarded too) and its own cost lines are left out (the other lines keep their order).
+    A save by the member is allowed exactly when this view is the same before and after.
+    """
+    view = {k: v for k, v in plan.items() if k not in ("members", "costs")}
+    view["members"] = [
+        {k: m.get(k) for k in LEAD_ONLY_MEMBER_FIELDS} if m.get("id") == member_id else m
+        for m in plan.get("members") or []
+    ]
+    view["costs"] = [c for c in plan.get("costs") or [] if c.get("member") != member_id]
+    return view
+
+
+def _owners(*plans: dict[str, Any]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for plan in plans:
+        for line in plan.get("costs") or []:
+            out.setdefault(str(line.get("id")), None if line.get("member") is None else str(line.get("member")))
     return out
 
 
-def check_edit(access: Access, old: dict[str, Any], new: dict[str, Any], changes: list[Change]) -> None:
-    """Raise :class:`AccessDenied` when ``access`` may not turn ``old`` into ``new``."""
+def _violation(ch: Change, me: str, owner_old: dict[str, str | None],
+               owner_new: dict[str, str | None]) -> tuple[str, str]:
+    """One refused change of the others' view, in words (ja, en)."""
+    head = ch.path[0] if ch.path else ""
+    where = "/".join(ch.path) or "$"
+    if head == "members":
+        if ch.op == "reorder":
+            return ("メンバーの並び順は変更できません", "may not reorder the members")
+        if len(ch.path) < 2:
+            return ("メンバーの一覧全体は変更できません", "may not replace the members")
+        who = ch.path[1]
+        if who == me:
+            if len(ch.path) == 2 and ch.op == "remove":
+                return (f"メンバー {me} を削除することはできません", f"may not remove member {me}")
+            field = ch.path[2] if len(ch.path) > 2 else "id"
+            return (f"メンバー {me} の {field} は代表(lead)だけが変更できます",
+                    f"only the lead may change member {me}'s {field}")
+        if len(ch.path) == 2 and ch.op == "add":
+            return (f"メンバー {who} を追加することはできません", f"may not add member {who}")
+        if len(ch.path) == 2 and ch.op == "remove":
+            return (f"メンバー {who} を削除することはできません", f"may not remove member {who}")
+        return (f"メンバー {who} の情報は変更できません", f"may not change member {who}")
+    if head == "costs":
+        if ch.op == "reorder":
+            return ("他のメンバーの経費の並び順は変更できません", "may not reorder other members' cost lines")
+        if len(ch.path) < 2:
+            return ("経費の一覧全体は変更できません", "may not replace the cost lines")
+        line = ch.path[1]
+        if len(ch.path) == 2 and ch.op == "add":
+            if owner_old.get(line) == me:
+                return (f"経費 {line} を他のメンバー({owner_new.get(line)})に移すことはできません",
+                        f"may not move cost line {line} to another member ({owner_new.get(line)})")
+            return (f"経費 {line} は他のメンバー({owner_new.get(line)})の行として追加できません",
+                    f"may not add cost line {line} for another member ({owner_new.get(line)})")
+        if len(ch.path) == 2 and ch.op == "remove":
+            return (f"経費 {line} はメンバー {owner_old.get(line)} の行です(削除・取得できません)",
+                    f"cost line {line} belongs to member {owner_old.get(line)} (may not remove or take it)")
+        return (f"経費 {line} はメンバー {owner_old.get(line)} の行です(変更できません)",
+                f"cost line {line} belongs to member {owner_old.get(line)} (may not change it)")
+    return (f"{where} は代表(lead)だけが変更できます", f"only the lead may change {where}")
+
+
+def member_violations(member_id: str, old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every change from ``old`` to ``new`` (both normalised) that member ``member_id`` may not make.
+
+    By construction: the difference between the two :func:`others_view` — so removing, replacing or
+    reordering anything that is not the member's own, by whatever key or list, is a change there.
+    """
+    before, after = others_view(old, member_id), others_view(new, member_id)
+    if before == after:
+        return []
+    owner_old, owner_new = _owners(old), _owners(new)
+    out = [_violation(ch, member_id, owner_old, owner_new) for ch in diff(before, after)]
+    return list(dict.fromkeys(out)) or [("代表(lead)だけが変更できる箇所があります", "only the lead may make this change")]
+
+
+def check_edit(access: Access, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Raise :class:`AccessDenied` when ``access`` may not turn ``old`` into ``new``.
+
+    The one check of every save path (app edit, upload, import, restore, re-apply, command line, store
+    API): they all end in :meth:`planner.store.Store.save`'s transaction, which calls this.  ``old`` and
+    ``new`` are valid plans; they are normalised here.
+    """
     if access.is_lead:
         return
     member = access.member_id
     if member is None:
         raise AccessDenied("この操作は許可されていません", "this is not allowed")
-    if not any(isinstance(m, dict) and m.get("id") == member for m in old.get("members", []) or []):
+    old_n = normalised(old)
+    if not any(m.get("id") == member for m in old_n.get("members") or []):
         raise AccessDenied(
             f"メンバー {member} はこの計画にいないため編集できません",
             f"member {member} is not in this plan, so it cannot edit it",
         )
-    violations = member_violations(member, old, new, changes)
+    violations = member_violations(member, old_n, normalised(new))
     if violations:
         raise AccessDenied(
             f"メンバー {member} として編集できるのは自分のメンバー情報と自分の経費行だけです",

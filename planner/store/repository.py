@@ -389,7 +389,7 @@ class Store:
             changes = diff(current, new)
             if not changes:
                 return SaveResult(plan_id, base_version, False, "変更なし", "no change", [])
-            check_edit(access, current, new, changes)
+            check_edit(access, current, new)
             summary, summary_en = summarize(changes, "ja"), summarize(changes, "en")
             if prefix is not None:
                 summary, summary_en = f"{prefix[0]}:{summary}", f"{prefix[1]}: {summary_en}"
