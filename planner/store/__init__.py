@@ -8,6 +8,7 @@ See docs/store.md.
 
 from planner.store.access import Access, AccessDenied, StoreError
 from planner.store.diff import Change, diff, merge, summarize
+from planner.store.quota import QuotaExceeded, Quotas
 from planner.store.repository import (
     Conflict,
     InvalidPlan,
@@ -31,6 +32,8 @@ __all__ = [
     "NotFound",
     "OpenedPlan",
     "PlanInfo",
+    "QuotaExceeded",
+    "Quotas",
     "ReapplyFailed",
     "SaveResult",
     "ShareInfo",

@@ -1,7 +1,8 @@
 """The tables at the newest schema revision (the migrations in ``migrations/versions`` build them).
 
 ``plans``: one row per plan; ``current_version`` is the compare-and-swap guard of every save.
-``plan_versions``: every saved version — validated plan JSON, time, author, one-line summary (ja, en).
+``plan_versions``: every saved version — validated plan JSON (zlib-compressed in ``plan_z`` from revision 0003;
+older rows keep it as text in ``plan_json``), its stored size, time, author, one-line summary (ja, en).
 ``share_links``: share links; only the SHA-256 of a token is kept.
 """
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -43,7 +45,9 @@ plan_versions = Table(
     Column("summary", Text, nullable=False),
     Column("summary_en", Text, nullable=False),
     Column("note", Text, nullable=True),
-    Column("plan_json", Text, nullable=False),
+    Column("plan_json", Text, nullable=False),  # "" when plan_z holds the JSON (revision 0003 on)
+    Column("plan_z", LargeBinary, nullable=True),  # zlib-compressed plan JSON
+    Column("stored_bytes", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("plan_id", "version", name="pk_plan_versions"),
 )
 
