@@ -2,7 +2,10 @@
 
 Exit codes as for ``kyoso check``: 0 done and the plan has no error finding; 1 done but the plan has
 an error finding (the documents are still written, the import still applied); 2 an input cannot be
-read (plan, workbook or a cell of it; nothing is written).  Input files are never written to.
+read (plan, workbook or a cell of it; nothing is written), or an output is refused: an input file, the plan
+store's database, a folder, or an existing file that is not this command's own kind of output (``--force``
+overwrites the last kind only).  Every name is checked before anything is written and every file is written
+atomically (exports/safe_write.py).  Input files are never written to.
 """
 
 from __future__ import annotations
@@ -27,11 +30,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     import planner
     from exports.context import ExportError
     from exports.packet import write_export
+    from exports.safe_write import OutputRefused, check_not_protected
     from planner.cli import _load
 
     ja = args.lang == "ja"
     plan = _load(args.plan, args.lang)
     out = Path(args.out)
+    try:
+        check_not_protected(out, inputs=(Path(args.plan),))
+    except OutputRefused as exc:
+        _err(exc.message(args.lang))
+        return EXIT_UNREADABLE
     if out.exists() and not out.is_dir():
         _err(f"{out}: フォルダではありません" if ja else f"{out}: not a folder")
         return EXIT_UNREADABLE
@@ -43,7 +52,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_UNREADABLE
     started = time.perf_counter()
     try:
-        written = write_export(plan, out, password=password or None, protect=(Path(args.plan),))
+        written = write_export(plan, out, password=password or None, protect=(Path(args.plan),), force=args.force)
+    except OutputRefused as exc:
+        _err(exc.message(args.lang))
+        return EXIT_UNREADABLE
     except (FileExistsError, ExportError) as exc:
         _err(str(exc))
         return EXIT_UNREADABLE
@@ -67,20 +79,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_costs(args: argparse.Namespace) -> int:
-    from exports.common import write_file
     from exports.costs_import import import_costs
+    from exports.safe_write import PLAN, Output, OutputRefused, check_outputs, write_outputs
     from planner.cli import _load
 
     ja = args.lang == "ja"
     plan = _load(args.plan, args.lang)
     out = Path(args.out)
-    inputs = {Path(args.plan).resolve(), Path(args.book).resolve()}
-    if out.resolve() in inputs:
-        _err(f"{out}: 入力ファイルには書き込みません。別のファイル名を指定してください" if ja
-             else f"{out}: refusing to overwrite an input file; give another name")
-        return EXIT_UNREADABLE
+    inputs = (Path(args.plan), Path(args.book))
     if out.is_dir():
         _err(f"{out}: フォルダです(ファイル名を指定してください)" if ja else f"{out}: is a folder")
+        return EXIT_UNREADABLE
+    try:
+        check_outputs([(out, PLAN)], inputs=inputs, force=args.force)
+    except OutputRefused as exc:
+        _err(exc.message(args.lang))
         return EXIT_UNREADABLE
     report = import_costs(plan, Path(args.book))
     for line in report.summary_lines(args.lang):
@@ -91,7 +104,10 @@ def cmd_import_costs(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     text = json.dumps(report.plan.to_json_dict(), ensure_ascii=False, indent=1) + "\n"
     try:
-        write_file(out, text.encode("utf-8"))
+        write_outputs([Output(out, PLAN, text.encode("utf-8"))], inputs=inputs, force=args.force)
+    except OutputRefused as exc:  # the file changed under us since the check above
+        _err(exc.message(args.lang))
+        return EXIT_UNREADABLE
     except OSError as exc:
         _err(f"{out}: 書き込めません: {exc.strerror}" if ja else f"{out}: cannot write: {exc.strerror}")
         return EXIT_UNREADABLE
@@ -103,9 +119,15 @@ def cmd_import_costs(args: argparse.Namespace) -> int:
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("export", cmd_export, "write the application workbooks, the submission zip and the .eml draft")
     p.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite existing files with the output names even when they are not earlier exports "
+                        "(never an input file or the plan store's database)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--password", help="encrypt the zip with AES-256 using this password")
     group.add_argument("--password-env", metavar="VAR", help="take the zip password from this environment variable")
     q = add("import-costs", cmd_import_costs, "read an edited 経費内訳 workbook back into the plan's cost lines")
     q.add_argument("book", help="the exported (and edited) application workbook (.xlsx)")
     q.add_argument("-o", "--out", required=True, help="the new plan file to write (never the input)")
+    q.add_argument("--force", action="store_true",
+                   help="overwrite OUT even when it is an existing file that is not a plan (never an input or the "
+                        "plan store's database)")

@@ -20,10 +20,11 @@ from pathlib import Path
 import pyzipper
 
 from exports.application import write_application
-from exports.common import BookInfo, write_file
+from exports.common import BookInfo
 from exports.context import ExportContext
 from exports.forms import write_checklist, write_members, write_overview, write_pledges
 from exports.naming import DOCUMENT_TITLES, DOCUMENTS, document_filename, packet_basename
+from exports.safe_write import EML, PACKET_ZIP, WORKBOOK, Output, check_outputs, write_files
 from planner.result import Result
 from schemas.plan import Plan
 
@@ -157,17 +158,23 @@ def build_packet(plan: Plan, result: Result | None = None, password: str | None 
     return Packet(docs, subject_line(ctx), zip_name, zip_bytes, eml_name, eml, encrypted)
 
 
+def export_outputs(packet: Packet, out_dir: Path) -> list[Output]:
+    """What :func:`write_export` writes, by path and kind (the names are known before anything is written)."""
+    kinds = {packet.zip_name: PACKET_ZIP, packet.eml_name: EML}
+    return [Output(out_dir / name, kinds.get(name, WORKBOOK), data) for name, data in packet.files().items()]
+
+
 def write_export(plan: Plan, out_dir: Path, password: str | None = None,
-                 protect: tuple[Path, ...] = ()) -> list[Path]:
-    """Write the documents, the zip and the .eml into ``out_dir``; never over a path in ``protect``."""
+                 protect: tuple[Path, ...] = (), *, databases: tuple[Path, ...] | None = None,
+                 force: bool = False) -> list[Path]:
+    """Write the documents, the zip and the .eml into ``out_dir`` (exports/safe_write.py).
+
+    Every name is checked first: never over a path in ``protect`` (the inputs) or the plan store's database,
+    never over an existing file that is not an earlier export unless ``force``; then all are written
+    atomically.  Raises :class:`~exports.safe_write.OutputRefused` with nothing written.
+    """
     packet = build_packet(plan, password=password)
+    outputs = export_outputs(packet, out_dir)
+    check_outputs(((o.path, o.kind) for o in outputs), inputs=protect, databases=databases, force=force)
     out_dir.mkdir(parents=True, exist_ok=True)
-    guarded = {p.resolve() for p in protect}
-    written = []
-    for name, data in packet.files().items():
-        path = out_dir / name
-        if path.resolve() in guarded:
-            raise FileExistsError(f"{path}: refusing to overwrite an input file")
-        write_file(path, data)
-        written.append(path)
-    return written
+    return write_files({o.path: o.data for o in outputs})

@@ -3,12 +3,14 @@
 ``kyoso optimize PLAN.json [--objective subsidy|own-funds:ID] [--budget N] [--budget-member ID=N] -o OUT.json``
 writes the optimised plan to OUT.json (so that ``kyoso summary OUT.json`` scores the optimum); the
 input's own lines are kept in OUT.json as the scenario 「最適化前の計画」, and the input file is never
-written.  With ``--as-scenario`` OUT.json is instead the input plan with the result appended as a new
+written.  OUT.json is checked before the optimiser runs and written atomically (exports/safe_write.py): never
+the input, never the plan store's database, and an existing file only when it is a plan file or ``--force``.
+With ``--as-scenario`` OUT.json is instead the input plan with the result appended as a new
 scenario (the plan's own lines unchanged) — what the app does.
 
 Exit codes: 0 optimised, no error finding; 1 optimised, the plan still has an error finding (e.g. a
 consortium rule no amount can fix); 2 the plan cannot be read or an argument is wrong; 4 no allocation
-within the ranges and budgets exists (the reasons are printed; nothing is written).
+within the ranges and budgets exists (the reasons are printed; nothing is written).  A refused output is 2.
 
 ``kyoso compare A.json [B.json …] [--json] [--scenarios]`` compares plans side by side (the first is the
 reference); one file alone is compared with its own scenarios.
@@ -18,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,19 +44,19 @@ def _fail(lang: str, ja: str, en: str, code: int = EXIT_UNREADABLE) -> int:
     return code
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    # a fresh, exclusively created temporary name: never an existing file (the input, say)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as fh:
-            fh.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _check_output(out_path: Path, plan_path: Path, force: bool) -> None:
+    from exports.safe_write import PLAN, OutputRefused, check_outputs
+
+    if out_path.exists() and out_path.resolve() == plan_path.resolve():
+        raise OutputRefused(
+            "出力先が入力ファイルと同じです(入力ファイルは書き換えません)。別のファイル名を指定してください",
+            "the output is the input file (the input is never overwritten); name another file",
+        )
+    check_outputs([(out_path, PLAN)], inputs=(plan_path,), force=force)
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    from exports.safe_write import PLAN, Output, OutputRefused, write_outputs
     from planner.cli import _load
     from planner.optimize import optimize
     from planner.scenarios import add_scenario, without_scenarios
@@ -82,12 +82,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
                 f"--budget-member {item!r} must be ID=AMOUNT",
             )
     out_path = Path(args.output)
-    if out_path.exists() and out_path.resolve() == Path(args.plan).resolve():
-        return _fail(
-            lang,
-            "出力先が入力ファイルと同じです(入力ファイルは書き換えません)。別のファイル名を指定してください",
-            "the output is the input file (the input is never overwritten); name another file",
-        )
+    try:
+        _check_output(out_path, Path(args.plan), args.force)
+    except OutputRefused as exc:
+        return _fail(lang, exc.ja, exc.en)
     plan = _load(args.plan, lang)
     res = optimize(plan, objective=args.objective, budget=budget, member_budgets=member_budgets)
     if res.status == "invalid":
@@ -110,8 +108,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         carrier = res.plan.model_copy(update={"scenarios": list(plan.scenarios or [])})
         note = ("最適化前の計画(kyoso optimize の入力)" if lang == "ja" else "the plan before kyoso optimize")
         written = add_scenario(carrier, args.name or keep, without_scenarios(plan), note)
+    text = json.dumps(written.to_json_dict(), ensure_ascii=False, indent=1) + "\n"
     try:
-        _write_json(out_path, written.to_json_dict())
+        write_outputs([Output(out_path, PLAN, text.encode("utf-8"))], inputs=(Path(args.plan),), force=args.force)
+    except OutputRefused as exc:  # the file changed under us since the check above
+        return _fail(lang, exc.ja, exc.en)
     except OSError as exc:
         return _fail(lang, f"{out_path} に書き込めません: {exc.strerror}", f"cannot write {out_path}: {exc.strerror}")
 
@@ -168,6 +169,9 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
         "--budget-member", action="append", metavar="ID=AMOUNT", help="a member's claimed amount may not exceed AMOUNT"
     )
     p.add_argument("-o", "--output", required=True, help="where to write the optimised plan (never the input file)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite OUT.json even when it is an existing file that is not a plan (never the input "
+                        "or the plan store's database)")
     p.add_argument(
         "--as-scenario",
         action="store_true",

@@ -13,13 +13,18 @@
 The store is ``--db URL``, else ``KYOSO_DATABASE_URL``, else SQLite in ``$KYOSO_DATA_DIR`` (``./data``).
 The command line is the operator's: whoever runs it has the database, so it acts as the lead of every plan
 (also in shared mode); ``--token`` acts through a share link instead, with that link's role.
-Exit codes: 0 done; 2 not found / unreadable input / refused / conflict.
+Exit codes: 0 done; 2 not found / unreadable input / refused / conflict, and anything about the database the
+user can fix (a bad ``--db`` URL, an unreachable server, a path that cannot be written, a file that is not a
+database: the message says which setting to check); 3 only for a bug.
+``plans export -o FILE`` never writes over the store's database (or its -wal/-shm), and over an existing file
+only when it is a plan file or ``--force`` is given; it writes atomically (exports/safe_write.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -160,15 +165,34 @@ def cmd_restore(args: argparse.Namespace, store: Any, access: Any) -> int:
 
 
 def cmd_export(args: argparse.Namespace, store: Any, access: Any) -> int:
+    from exports.safe_write import PLAN, Output, OutputRefused, check_outputs, store_files, write_outputs
+
+    lang = _lang(args)
+    out = Path(args.output) if args.output else None
+    databases = store_files([store.url])
+    if out is not None:
+        try:
+            check_outputs([(out, PLAN)], databases=databases, force=args.force)
+        except OutputRefused as exc:
+            sys.stderr.write(f"kyoso plans: {exc.message(lang)}\n")
+            return EXIT_UNREADABLE
     if args.version is None:
         data = store.open_plan(access, args.id).plan
     else:
         _info, data = store.get_version(access, args.id, args.version)
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
+    if out is None:
         sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        write_outputs([Output(out, PLAN, text.encode("utf-8"))], databases=databases, force=args.force)
+    except OutputRefused as exc:
+        sys.stderr.write(f"kyoso plans: {exc.message(lang)}\n")
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        sys.stderr.write(f"kyoso plans: {out}: 書き込めません: {exc.strerror}\n" if lang == "ja"
+                         else f"kyoso plans: {out}: cannot write: {exc.strerror}\n")
+        return EXIT_UNREADABLE
     return EXIT_OK
 
 
@@ -212,20 +236,59 @@ def cmd_undelete(args: argparse.Namespace, store: Any, access: Any) -> int:
     return EXIT_OK
 
 
+def _database_problem(args: argparse.Namespace, error: BaseException) -> int | None:
+    """Exit 2 with what to fix when ``error`` is a database problem the user can fix; None for a bug."""
+    from planner.store.config import database_url
+    from planner.store.db import DatabaseUnavailable, explain_error
+
+    url = args.db or database_url()
+    problem = error if isinstance(error, DatabaseUnavailable) else explain_error(error, url)
+    if problem is None:
+        return None
+    ja = _lang(args) == "ja"
+    if args.db:
+        hint = "--db を確認してください" if ja else "check --db"
+    elif os.environ.get("KYOSO_DATABASE_URL", "").strip():
+        hint = "環境変数 KYOSO_DATABASE_URL を確認してください" if ja else "check KYOSO_DATABASE_URL"
+    else:
+        hint = ("--db、KYOSO_DATABASE_URL または KYOSO_DATA_DIR を確認してください" if ja
+                else "check --db, KYOSO_DATABASE_URL or KYOSO_DATA_DIR")
+    sys.stderr.write(f"kyoso plans: {problem.message(_lang(args))}({hint})\n" if ja
+                     else f"kyoso plans: {problem.message(_lang(args))} ({hint})\n")
+    return EXIT_UNREADABLE
+
+
 def cmd_plans(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from planner.store import StoreError
+    from planner.store.db import DatabaseUnavailable
 
     func: Callable[[argparse.Namespace, Any, Any], int] = args.plans_func
     try:
         store = _store(args)
+    except DatabaseUnavailable as exc:
+        return _database_problem(args, exc) or EXIT_UNREADABLE
     except StoreError as exc:
         sys.stderr.write(f"kyoso plans: {exc.message(_lang(args))}\n")
         return EXIT_UNREADABLE
+    except (SQLAlchemyError, OSError) as exc:
+        code = _database_problem(args, exc)
+        if code is None:
+            raise
+        return code
     try:
         return func(args, store, _access(store, args))
+    except DatabaseUnavailable as exc:
+        return _database_problem(args, exc) or EXIT_UNREADABLE
     except StoreError as exc:
         sys.stderr.write(f"kyoso plans: {exc.message(_lang(args))}\n")
         return EXIT_UNREADABLE
+    except SQLAlchemyError as exc:
+        code = _database_problem(args, exc)
+        if code is None:
+            raise
+        return code
     finally:
         store.close()
 
@@ -264,6 +327,8 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("id")
     p.add_argument("--version", type=int, default=None)
     p.add_argument("-o", "--output", default=None, help="file to write (default stdout)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite FILE even when it is an existing file that is not a plan (never the database)")
     p = cmd("share", cmd_share, "make a share link (prints the token once) or --list the links")
     p.add_argument("id")
     p.add_argument("--role", default=None, help="lead or member:<member id>")
