@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import streamlit as st
 
 import planner.views as views
@@ -14,6 +17,33 @@ from ui.i18n import industry_label, role_label, t
 def _industry_labels() -> dict[str, str]:
     limits = state.current_pack().params.sme_limits.value
     return {k: v.label_ja for k, v in limits.items()}
+
+
+_EXCLUDED = re.compile(r"[((]([^()()]*)を除く[))]")
+_NUMBER_MARK = re.compile(r"^[\u2460-\u24ff\u3251-\u32bf]\s*")
+
+
+def industry_options(options: Sequence[str], labels: dict[str, str]) -> list[str]:
+    """The industries with each one an exclusion names put before the one that excludes it.
+
+    The picker searches the labels, and 「③ サービス業(ソフトウェア業…を除く)」 also contains
+    「ソフトウェア業」: listed first, typing ソフトウェア業 picked ③.  Now ⑥ and ⑦ come before ③ (the order is
+    otherwise the table's).
+    """
+    def name(key: str) -> str:
+        return _NUMBER_MARK.sub("", labels.get(key, ""))
+
+    out: list[str] = []
+    for key in options:
+        if key in out:
+            continue
+        found = _EXCLUDED.search(name(key))
+        if found:
+            for other in options:
+                if other != key and other not in out and name(other) and name(other) in found.group(1):
+                    out.append(other)
+        out.append(key)
+    return out
 
 
 def render() -> None:
@@ -71,9 +101,9 @@ def render() -> None:
             Col("id", "id", t("col.id"), width="small", pinned=True),
             Col("name", "text", t("col.name"), width="medium"),
             Col("role", "select", t("col.role"), options=ROLES, fmt=role_label, width="medium"),
-            Col("industry", "select", t("col.industry"), options=INDUSTRIES, fmt=lambda x: industry_label(x, labels),
+            Col("industry", "select", t("col.industry"), options=industry_options(INDUSTRIES, labels), fmt=lambda x: industry_label(x, labels),
                 width="medium"),
-            Col("main_industry", "select", t("col.main_industry"), options=BASIC_INDUSTRIES,
+            Col("main_industry", "select", t("col.main_industry"), options=industry_options(BASIC_INDUSTRIES, labels),
                 fmt=lambda x: industry_label(x, labels)),
             Col("capital_yen", "yen", t("col.capital_yen")),
             Col("employees", "int", t("col.employees")),

@@ -44,8 +44,14 @@ def _kenpo_clear() -> None:
 
 def _meetings(members: dict[str, Any]) -> None:
     plan = state.get_plan()
-    with st.expander(f"{t('k.meetings')}({len(plan.meetings)})", expanded=not plan.meetings):
-        st.caption(t("k.meetings_help"))
+    # a stable label and default, and a tracked state: the expander stays as the user left it while rows are
+    # added (a label with the row count, or "open while empty", made it a new, collapsed expander)
+    key = state.widget_key("k.meetings_open")
+    default_key = f"_default:{key}"
+    if default_key not in st.session_state:
+        st.session_state[default_key] = not plan.meetings
+    with st.expander(t("k.meetings"), expanded=bool(st.session_state[default_key]), key=key, on_change="rerun"):
+        st.caption(t("k.meetings_count", n=len(plan.meetings)) + " " + t("k.meetings_help"))
         table_editor(
             "meetings",
             "meetings",
@@ -124,6 +130,20 @@ def _totals_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return by_category("eligible_by_category"), by_category("claimed_by_category"), pd.DataFrame(steps)
 
 
+def _month_checks(plan: Any, positions: list[int]) -> dict[int, str]:
+    """Rows priced by the month whose 数量 does not count the months: ``{position: hint}``.
+
+    The amount is 単価 × 数量 (the engine's rule); 月数 only says how long the amount runs (beyond 12 months
+    the engine counts 12/月数 of it).  A monthly fee × 月数 therefore needs 数量 = 月数.
+    """
+    out: dict[int, str] = {}
+    for p in positions:
+        ln = plan.costs[p]
+        if ln.months is not None and ln.months > 1 and ln.quantity is not None and ln.quantity != ln.months:
+            out[p] = t("k.monthly_hint", months=ln.months, quantity=ln.quantity)
+    return out
+
+
 def render() -> None:
     plan = state.get_plan()
     result = state.current_result()
@@ -180,45 +200,58 @@ def render() -> None:
     steps = views.claimable_steps(pack, role)
 
     member_fmt = id_name_fmt(members)
+    lang = state.lang()
+    kept_detail = bool(st.session_state.get("_cost_detail_cols", False))
+    detail = st.toggle(t("k.detail_cols"), value=kept_detail, key=f"k.detail_cols@{lang}", help=t("k.detail_cols_help"))
+    st.session_state["_cost_detail_cols"] = detail
 
-    cols: list[Col] = [Col("id", "id", t("col.id"), width="small", pinned=True)]
+    # what a line's amount is made of comes first, where the eye is (ID … 金額, 単価, 数量, 時間, 月数, 支払先);
+    # the rarely used columns follow behind the toggle
+    cols: list[Col] = [Col("id", "id", t("col.id"), width=56, pinned=True)]
     if member_id is None:
-        cols.append(Col("member", "select", t("col.member"), options=claim_members, fmt=member_fmt, width="medium"))
+        cols.append(Col("member", "select", t("col.member"), options=claim_members, fmt=member_fmt, width=120))
     if step is None:
         cols.append(Col("step", "select", t("col.step"), options=steps or [1, 2, 3, 4],
-                        fmt=lambda x: step_label(x, short=True), width="small"))
+                        fmt=lambda x: step_label(x, short=True), width=72))
     cols += [
         Col("category", "select", t("col.category"), options=cats or list(CATEGORIES), fmt=category_label,
-            width="medium"),
-        Col("description", "text", t("col.description"), width="medium"),
-        Col("claimed", "ro_yen", t("col.claimed")),
-        Col("eligible", "ro_yen", t("col.eligible")),
-        Col("trimmed_by", "ro_text", t("col.trimmed_by"), width="medium"),
-        Col("unit_price_yen", "yen", t("col.unit_price_yen")),
-        Col("quantity", "int", t("col.quantity"), width="small"),
-        Col("hours", "hours", t("col.hours"), width="small"),
-        Col("hourly_rate_yen", "yen", t("col.hourly_rate_yen")),
-        Col("kenpo_grade", "select", t("col.kenpo_grade"), options=list(range(1, 51)), width="small"),
-        Col("rate_used", "ro_text", t("col.rate_used")),
-        Col("months", "int", t("col.months"), width="small"),
-        Col("maintenance", "bool", t("col.maintenance"), width="small"),
-        Col("payee", "select", t("col.payee"), options=payees, fmt=member_fmt),
-        Col("payee_external", "text", t("col.payee_external")),
-        Col("subcontract", "bool", t("col.subcontract"), width="small"),
-        Col("integration", "select", t("col.integration"), options=integrations, width="small"),
-        Col("meeting", "select", t("col.meeting"), options=meetings, width="small"),
-        Col("modifies_existing_tool", "bool", t("col.modifies_existing_tool"), width="small"),
+            width=124),
+        Col("description", "text", t("col.description"), width=150),
+        Col("amount", "ro_yen", t("col.amount"), help=t("col.amount_help"), width=100),
+        Col("unit_price_yen", "yen", t("col.unit_price_yen"), width=92),
+        Col("quantity", "int", t("col.quantity"), width=56),
+        Col("hours", "hours", t("col.hours"), width=56),
+        Col("hourly_rate_yen", "yen", t("col.hourly_rate_yen"), width=80),
+        Col("months", "int", t("col.months"), width=56),
+        Col("payee", "select", t("col.payee"), options=payees, fmt=member_fmt, width=120),
+        Col("check", "ro_text", t("col.check"), help=t("col.check_help"), width=200),
     ]
+    if detail:
+        cols += [
+            Col("eligible", "ro_yen", t("col.eligible")),
+            Col("trimmed_by", "ro_text", t("col.trimmed_by"), width="medium"),
+            Col("kenpo_grade", "select", t("col.kenpo_grade"), options=list(range(1, 51)), width="small"),
+            Col("rate_used", "ro_text", t("col.rate_used")),
+            Col("maintenance", "bool", t("col.maintenance"), width="small"),
+            Col("payee_external", "text", t("col.payee_external")),
+            Col("subcontract", "bool", t("col.subcontract"), width="small"),
+            Col("integration", "select", t("col.integration"), options=integrations, width="small"),
+            Col("meeting", "select", t("col.meeting"), options=meetings, width="small"),
+            Col("modifies_existing_tool", "bool", t("col.modifies_existing_tool"), width="small"),
+        ]
+    else:
+        st.caption(t("k.detail_cols_hidden"))
+
     def lines() -> list[Any]:
         return [result.lines[p] for p in positions]
-
-    lang = state.lang()
 
     def rate_used(ln: Any) -> str | None:
         if ln.hourly_rate_yen is None:
             return None
         return f"{fmt.yen(ln.hourly_rate_yen)}/h({t('rate.' + str(ln.rate_source))})" if lang == "ja" else \
             f"{fmt.yen(ln.hourly_rate_yen)}/h ({t('rate.' + str(ln.rate_source))})"
+
+    checks = state.memo_get(f"cost_checks:{member_id}|{step}", lambda: _month_checks(plan, positions))
 
     defaults: dict[str, Any] = {}
     if member_id is not None:
@@ -231,16 +264,22 @@ def render() -> None:
         cols,
         positions=positions,
         readonly=lambda: {
-            "claimed": [ln.claimed_yen for ln in lines()],
+            "amount": [ln.claimed_yen for ln in lines()],
             "eligible": [ln.eligible_yen for ln in lines()],
             "trimmed_by": ["; ".join(f"{r.rule} −{fmt.yen(r.yen)}" for r in ln.reductions) or None for ln in lines()],
             "rate_used": [rate_used(ln) for ln in lines()],
+            "check": [checks.get(p) for p in positions],
         },
         defaults=defaults,
         id_prefix="c",
-        context=f"{member_id}|{step}",
+        context=f"{member_id}|{step}|{detail}",
         height=min(600, 40 + 35 * (len(positions) + 2)) if positions else "auto",
     )
+    for p in positions:
+        if p in checks:
+            ln = result.lines[p]
+            st.warning(f"{fmt.md_escape(ln.id)} · {t('col.months')}: {checks[p]}"
+                       + t("k.monthly_now", amount=fmt.yen(ln.claimed_yen)), icon=":material/calendar_month:")
     _kenpo(pack)
     _totals()
 

@@ -69,6 +69,23 @@ _T: dict[str, tuple[str, str]] = {
         "This change was not applied (the last valid plan is kept):",
     ),
     "err.row": ("行", "row"),
+    # table editors: refused cells, hints for new rows, details (ui/editors.py)
+    "ed.not_number": ("「{typed}」は数として読めません", "“{typed}” is not a number"),
+    "ed.negative": ("「{typed}」: マイナスの値は入力できません", "“{typed}”: negative values are not allowed"),
+    "ed.decimal": ("「{typed}」: 整数で入力してください(小数は不可)", "“{typed}”: enter a whole number (no decimals)"),
+    "ed.decimals2": ("「{typed}」: 小数第2位までで入力してください", "“{typed}”: at most 2 decimals"),
+    "ed.kept": ("(計画は前の値 {old} のままです)", "(the plan keeps the previous value {old})"),
+    "ed.kept_none": ("(計画は変わっていません)", "(the plan is unchanged)"),
+    "ed.detail": ("詳細(計画ファイルの場所):", "Details (where in the plan file):"),
+    "ed.more": ("…ほか {n} 件", "…and {n} more"),
+    "ed.new_row": (
+        "新しい行 {row}: {cols} を入力すると計画に加わります",
+        "New row {row}: fill in {cols} and it joins the plan",
+    ),
+    "ed.row_missing": (
+        "行 {row} はまだ計画に入っていません。入力が必要な列: {cols}",
+        "Row {row} is not in the plan yet; still to fill in: {cols}",
+    ),
     # consortium page
     "c.header": ("コンソーシアム", "Consortium"),
     "c.name": ("コンソーシアム名", "Consortium name"),
@@ -170,8 +187,8 @@ _T: dict[str, tuple[str, str]] = {
     "k.allowed_none": ("{role}は{step}で計上できる経費区分がありません", "A {role} may claim nothing in {step}"),
     "k.matrix_note": ("対象表は解釈を含みます: {note}", "The matrix includes an interpretation: {note}"),
     "k.lines_help": (
-        "人件費は 時間×時間単価 か 時間×健保等級(単価は表示)。その他は 単価×数量。クラウド利用費・保守は月数を入力。",
-        "Labour is hours × hourly rate, or hours × 健保等級 (the rate is shown). Other lines are unit price × quantity. Give months for cloud and maintenance.",
+        "金額 = 単価×数量(人件費は 時間×時間単価 か 時間×健保等級)。クラウド利用費・保守は 月額を単価に、月数を数量と月数の両方に入れます(13か月以上は12か月分が対象)。",
+        "Amount = unit price × quantity (labour: hours × hourly rate, or hours × 健保等級). For cloud and maintenance put the monthly fee in unit price and the months in both quantity and months (beyond 12 months, 12 count).",
     ),
     "col.member": ("メンバー", "Member"),
     "col.step": ("STEP", "STEP"),
@@ -193,6 +210,28 @@ _T: dict[str, tuple[str, str]] = {
     "col.claimed": ("申請額", "Claimed"),
     "col.eligible": ("補助対象額", "Eligible"),
     "col.trimmed_by": ("減額したルール", "Trimmed by"),
+    "col.amount": ("金額", "Amount"),
+    "col.amount_help": (
+        "この行の申請額(エンジンの計算: 単価×数量、人件費は時間×時間単価)。入力はできません",
+        "This line's claimed amount as the engine computes it (unit price × quantity; labour: hours × rate); read-only",
+    ),
+    "col.check": ("確認", "Check"),
+    "col.check_help": ("入力の確かめどころ(月額の行の数量など)", "Things to check in the row's input (e.g. quantity of a monthly line)"),
+    "k.meetings_count": ("{n}件。", "{n} meeting(s)."),
+    "k.detail_cols": ("詳細列を表示", "Show detail columns"),
+    "k.detail_cols_help": (
+        "補助対象額・減額したルール・健保等級・適用単価・保守・支払先(計画外)・下請け・連携・会議・既存ツール改修",
+        "Eligible, trimmed by, 健保 grade, rate used, maintenance, payee (outside), subcontract, integration, meeting, modifies existing tool",
+    ),
+    "k.detail_cols_hidden": (
+        "保守・連携・会議・下請け・健保等級などの列は「詳細列を表示」で表示されます。",
+        "Maintenance, integration, meeting, subcontract, 健保 grade and other columns: turn on “Show detail columns”.",
+    ),
+    "k.monthly_hint": (
+        "月数 {months} に対して 数量 {quantity}。月額 × 月数 で計上する場合は 数量 に月数({months})を入れてください(金額 = 単価 × 数量)",
+        "{months} months but quantity {quantity}. To claim a monthly fee × months, enter the months ({months}) as the quantity (amount = unit price × quantity)",
+    ),
+    "k.monthly_now": ("。今の金額: {amount}", ". Amount now: {amount}"),
     "rate.explicit": ("入力", "given"),
     "rate.plan_table": ("単価表", "rate table"),
     "rate.estimate": ("概算", "estimate"),

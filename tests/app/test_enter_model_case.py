@@ -30,7 +30,7 @@ def _typed(obj: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def _kyoso_summary() -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-m", "planner", "summary", str(EXAMPLE), "--json"],
+        [sys.executable, "-m", "cli", "summary", str(EXAMPLE), "--json"],
         capture_output=True, text=True, check=False, cwd=ROOT,
     )
     assert proc.returncode in (0, 1), proc.stderr
@@ -62,6 +62,7 @@ def test_model_case_2_entered_through_the_ui_matches_kyoso_summary() -> None:
 
     # -- 経費: meetings, then every cost line in the plan's order ----------------------------------------------
     go(at, "costs")
+    at.toggle(key="k.detail_cols@ja").set_value(True).run()  # 保守, 連携, 会議, 下請け … are detail columns
     edit(at, "meetings", added=[_typed(m) for m in example["meetings"]])
     edit(at, "costs", added=[_typed(c) for c in example["costs"]])
 
@@ -94,7 +95,7 @@ def test_model_case_2_entered_through_the_ui_matches_kyoso_summary() -> None:
     go(at, "costs")
     lines = at.data_editor(key=at.session_state["_editors"]["costs"]["key"]).value
     assert list(lines["id"]) == [ln["id"] for ln in summary["lines"]]
-    assert [int(v) for v in lines["claimed"]] == [ln["claimed_yen"] for ln in summary["lines"]]
+    assert [int(v) for v in lines["amount"]] == [ln["claimed_yen"] for ln in summary["lines"]]
     assert [int(v) for v in lines["eligible"]] == [ln["eligible_yen"] for ln in summary["lines"]]
 
     # and the findings the ルールチェック page lists are the summary's (messages name members and tools:

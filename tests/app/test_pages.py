@@ -123,7 +123,8 @@ def test_an_invalid_edit_shows_the_error_and_keeps_the_plan() -> None:
     plan_before = at.session_state["plan"]
     edit(at, "costs", edited={3: {"quantity": 0}})
     msgs = errors(at)
-    assert any("$.costs[3].quantity" in m and "(c4)" in m for m in msgs), msgs
+    assert any(f"c4 · {label('col.quantity')}" in m for m in msgs), msgs
+    assert any("$.costs[3].quantity" in str(c.value) for c in at.caption)  # the JSON path, as a detail
     assert at.session_state["plan"] is plan_before
     assert yen(metric(at, "m.subsidy")) == EXPECTED["subsidy_yen"]
     # the typed value stays in the editor (same key) until it is fixed; the fix is then applied
@@ -141,7 +142,7 @@ def test_an_invalid_member_and_form_field_are_rejected() -> None:
     at = start()
     plan_before = at.session_state["plan"]
     edit(at, "members", edited={0: {"corporate_number": "1234567890123"}})
-    assert any("$.members[0].corporate_number (u1)" in m for m in errors(at)), errors(at)
+    assert any(f"u1 · {label('col.corporate_number')}" in m for m in errors(at)), errors(at)
     assert at.session_state["plan"] is plan_before
     at.toggle(key="c.contact_edit").set_value(True).run()
     email = by_label(at.text_input, label("c.contact.email"))
@@ -267,11 +268,12 @@ def test_schedule_and_dates_edit() -> None:
 
 def test_labour_by_kenpo_grade_shows_the_rate_and_a_pasted_table_replaces_it() -> None:
     at = go(start(), "costs")
+    at.toggle(key="k.detail_cols@ja").set_value(True).run()  # 健保等級 and 適用単価 are detail columns
     # c5 (row 4): u1 labour 120 h.  By 健保等級 20 without a table the 概算 rate is
     # floor10(260,000 × 12 ÷ 2,005 h) = floor10(1,556.1) = ¥1,550/h, so the line claims 120 × 1,550 = ¥186,000.
     edit(at, "costs", edited={4: {"hourly_rate_yen": None, "kenpo_grade": 20}})
     lines = at.data_editor(key=editor_key(at, "costs")).value
-    assert int(lines["claimed"][4]) == 186_000
+    assert int(lines["amount"][4]) == 186_000
     assert lines["rate_used"][4] == "¥1,550/h(概算)"
     # with the plan's own table (grade 20 → ¥1,560/h) the line claims 120 × 1,560 = ¥187,200
     by_label(at.text_area, label("k.kenpo_paste")).input("19,1450\n20,1560").run()
@@ -281,7 +283,7 @@ def test_labour_by_kenpo_grade_shows_the_rate_and_a_pasted_table_replaces_it() -
     plan = at.session_state["plan"]
     assert plan.kenpo_rates is not None and plan.kenpo_rates.rates == {"19": 1450, "20": 1560}
     lines = at.data_editor(key=editor_key(at, "costs")).value
-    assert int(lines["claimed"][4]) == 187_200
+    assert int(lines["amount"][4]) == 187_200
     assert lines["rate_used"][4] == "¥1,560/h(単価表)"
     # a malformed paste is refused with a message and keeps the table
     by_label(at.text_area, label("k.kenpo_paste")).input("20;abc").run()
