@@ -184,7 +184,11 @@ def _import(plan: Plan) -> None:
         what = T("changes", **report.counts)
         st.session_state.pop("_export_import", None)
         if _state is not None:
-            _state.replace_plan(report.plan, upload.name)
+            # the open plan's next version (the same store save as any edit, so the role check applies);
+            # never a new stored plan: the URL, the history and the share links stay with the open plan
+            name = " ".join(str(upload.name).split())[:120]
+            _state.revise_plan(report.plan, f"経費内訳ワークブックの取り込み / cost workbook import: {name}"
+                                            f"({T('changes', **report.counts)})")
             _state.notice("success", T("applied", what=what))
         else:
             st.session_state["plan"] = report.plan

@@ -83,7 +83,8 @@ def tr(key: str, **kw: Any) -> str:
 
 
 def _when(dt: Any) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt is not None else ""
+    """Every time on this page: Japan time with the zone named (``2025-06-01 10:53 JST``)."""
+    return bridge.when(dt)
 
 
 def _run(action: Any, ok: str | None = None) -> Any:

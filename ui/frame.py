@@ -133,10 +133,34 @@ def safe_file_name(name: str) -> str:
     return stem[:80] + ".json"
 
 
+def _on_undo() -> None:
+    state.undo()
+
+
+def _on_redo() -> None:
+    state.redo()
+
+
+def render_undo(sb: Any) -> None:
+    """元に戻す / やり直す (each saved as a new version), and after an edit that deleted rows a toast plus a
+    notice here with the undo button made primary: a toast cannot hold a button, this box can."""
+    deleted = state.pop_deleted_rows()
+    if deleted:
+        st.toast(t("side.deleted", n=deleted), icon=":material/delete:")
+        sb.warning(t("side.deleted_undo", n=deleted), icon=":material/undo:")
+    left, right = sb.columns(2)
+    left.button(t("side.undo"), key="undo_edit", on_click=_on_undo, disabled=not state.can_undo(),
+                help=t("side.undo_help"), icon=":material/undo:", width="stretch",
+                type="primary" if deleted else "secondary")
+    right.button(t("side.redo"), key="redo_edit", on_click=_on_redo, disabled=not state.can_redo(),
+                 help=t("side.redo_help"), icon=":material/redo:", width="stretch")
+
+
 def render_sidebar() -> None:
     sb = st.sidebar
     sb.markdown(f"### {t('app.title')}")
     sb.caption(t("app.caption"))
+    render_undo(sb)
     current = state.lang()
     sb.radio(
         t("side.lang"),

@@ -11,7 +11,16 @@ Contract for every page (``app_pages/*.py``, including ``export.py`` and ``scena
     you call it, the last valid plan is kept, and ``False`` is returned;
   * :func:`set_plan` ``(plan)`` — an already validated ``Plan`` that edits the current one;
   * :func:`replace_plan` ``(plan, source)`` — a different plan altogether (loaded, uploaded, a scenario
-    opened): the form widgets and table editors start afresh from it.
+    opened): the form widgets and table editors start afresh from it;
+  * :func:`revise_plan` ``(plan, note)`` — new content for the *open* plan that did not come through the
+    widgets (the 経費内訳 workbook import, undo/redo): widgets start afresh as with ``replace_plan``, but
+    the store keeps it as a new version of the open stored plan (``note`` in its history), like any edit.
+
+- Undo/redo: :func:`set_plan` and :func:`revise_plan` keep the plan before each change on a bounded
+  stack (:data:`UNDO_LIMIT`); :func:`undo` / :func:`redo` bring a snapshot back through
+  :func:`revise_plan`, so each is a normal new version in the store (history stays append-only and the
+  role check applies).  :func:`replace_plan` (another plan) empties both stacks.  An edit that removed rows
+  (members, tools, integrations, meetings, cost lines) leaves :func:`pop_deleted_rows` for the frame.
 
 - ``st.session_state["lang"]`` is ``"ja"`` (default) or ``"en"``; use ``ui.i18n.t`` for labels.
 - :func:`current_result` is ``planner.evaluate(get_plan())``, cached by the SHA-256 of the plan's JSON,
@@ -53,7 +62,15 @@ _MEMO = "_plan_memo"
 _GEN = "_plan_gen"
 _ERRORS = "_plan_errors"
 _NOTICES = "_notices"
+_UNDO = "_undo_stack"
+_REDO = "_redo_stack"
+_DELETED = "_deleted_rows"
 EDITORS = "_editors"
+
+#: How many earlier plans of this session undo can bring back.
+UNDO_LIMIT = 50
+#: The plan's lists whose shrinking counts as "rows deleted" (the deletion notice with its undo).
+ROW_LISTS = ("members", "tools", "integrations", "meetings", "costs")
 
 
 # -- start-up ----------------------------------------------------------------------------------------
@@ -173,23 +190,122 @@ def widget_key(name: str) -> str:
 
 def set_plan(plan: Plan) -> None:
     """Make ``plan`` (validated) the canonical plan, keeping editors and widgets; autosave it."""
+    _remember(plan)
     st.session_state["plan"] = plan
     from ui import store_bridge
 
     store_bridge.on_plan_accepted(plan, None)
 
 
-def replace_plan(plan: Plan, source: str | None = None) -> None:
-    """A new plan altogether: widgets and editors start afresh from it."""
+def _fresh_widgets(plan: Plan) -> None:
     st.session_state["plan"] = plan
     st.session_state[_GEN] = generation() + 1
     st.session_state[EDITORS] = {}
     st.session_state[_ERRORS] = {}
+
+
+def replace_plan(plan: Plan, source: str | None = None) -> None:
+    """A new plan altogether: widgets and editors start afresh from it (and undo starts afresh too)."""
+    _fresh_widgets(plan)
+    st.session_state[_UNDO] = []
+    st.session_state[_REDO] = []
+    st.session_state.pop(_DELETED, None)
     if source:
         st.session_state["plan_source"] = source
     from ui import store_bridge
 
     store_bridge.on_plan_replaced(plan, source)
+
+
+def revise_plan(plan: Plan, note: str | None = None, *, _record: bool = True) -> None:
+    """New content for the open plan from outside the widgets (workbook import, undo, redo).
+
+    The widgets and editors start afresh from it (as with :func:`replace_plan`), but it is an edit of the
+    open plan: the store saves it as a new version of the open stored plan, through the same save (and
+    role check) as any edit, with ``note`` in the history.  The URL and the share links stay.
+    """
+    if _record:
+        _remember(plan)
+    _fresh_widgets(plan)
+    from ui import store_bridge
+
+    store_bridge.on_plan_accepted(plan, note)
+
+
+# -- undo / redo ------------------------------------------------------------------------------------------
+
+
+def _stack(name: str) -> list[Plan]:
+    value = st.session_state.get(name)
+    if not isinstance(value, list):
+        value = []
+        st.session_state[name] = value
+    return value
+
+
+def deleted_rows(before: Plan, after: Plan) -> int:
+    """How many rows of :data:`ROW_LISTS` the change from ``before`` to ``after`` removed (net)."""
+    return sum(max(0, len(getattr(before, name)) - len(getattr(after, name))) for name in ROW_LISTS)
+
+
+def _remember(plan: Plan) -> None:
+    """Before ``plan`` becomes the plan: keep the current one for undo, drop redo, note deleted rows."""
+    before = st.session_state.get("plan")
+    if not isinstance(before, Plan) or before is plan or before == plan:
+        return
+    undo_stack = _stack(_UNDO)
+    undo_stack.append(before)
+    del undo_stack[:-UNDO_LIMIT]
+    st.session_state[_REDO] = []
+    removed = deleted_rows(before, plan)
+    if removed:
+        st.session_state[_DELETED] = removed
+    else:
+        st.session_state.pop(_DELETED, None)
+
+
+def can_undo() -> bool:
+    return bool(st.session_state.get(_UNDO))
+
+
+def can_redo() -> bool:
+    return bool(st.session_state.get(_REDO))
+
+
+UNDO_NOTE = "元に戻す / undo"
+REDO_NOTE = "やり直す / redo"
+
+
+def undo() -> bool:
+    """Bring back the plan before the last change of this session (saved as a new version)."""
+    undo_stack = _stack(_UNDO)
+    if not undo_stack:
+        return False
+    previous = undo_stack.pop()
+    _stack(_REDO).append(get_plan())
+    st.session_state.pop(_DELETED, None)
+    revise_plan(previous, UNDO_NOTE, _record=False)
+    return True
+
+
+def redo() -> bool:
+    """Re-do the change the last undo took back (saved as a new version)."""
+    redo_stack = _stack(_REDO)
+    if not redo_stack:
+        return False
+    following = redo_stack.pop()
+    undo_stack = _stack(_UNDO)
+    undo_stack.append(get_plan())
+    del undo_stack[:-UNDO_LIMIT]
+    st.session_state.pop(_DELETED, None)
+    revise_plan(following, REDO_NOTE, _record=False)
+    return True
+
+
+def pop_deleted_rows() -> int:
+    """The number of rows the last edit deleted (once; 0 when it deleted none)."""
+    value = st.session_state.pop(_DELETED, 0)
+    return int(value) if isinstance(value, int) else 0
 
 
 def _memo() -> dict[str, Any]:

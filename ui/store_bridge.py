@@ -13,6 +13,19 @@ Wiring (done in ``app.py`` / ``ui/state.py``, see docs/store.md "App wiring"):
   upload) becomes a new stored plan (local mode) or a new version of the shared plan (share link).
 - ``render_status()`` after the headline: the save status, and the conflict / refusal messages.
 
+Times are shown in Japan time with the zone named (:func:`when`: ``2025-06-01 10:53 JST``), whatever the
+server's zone.
+
+The stored plan's name follows the consortium name while it *is* the consortium name: a save that
+renames the consortium also renames the stored plan when the plan's name was the old consortium name
+(the name a new plan gets).  Once the user gives the plan another name on the plans page it no longer
+follows (naming it exactly the consortium name again makes it follow again).
+
+The last plan a browser worked on (local mode only) is remembered in a small first-party cookie holding
+only its plan id (:data:`LAST_PLAN_COOKIE`); opening the root URL in that browser reopens it.  Share-link
+tokens are never written to the browser: a plan opened through a link is not remembered, it needs its link
+again, and in shared mode nothing is remembered at all.
+
 The store is never required for the app to work: if it cannot be opened the app runs as before and
 says that autosave is off.
 """
@@ -20,8 +33,9 @@ says that autosave is off.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import streamlit as st
@@ -47,6 +61,15 @@ _CONFLICT = "_store_conflict"
 _READY = "_store_ready"
 _LOADING = "_store_loading"
 _MESSAGES = "_store_messages"
+_COOKIE_DONE = "_store_cookie_checked"
+_COOKIE_WRITTEN = "_store_cookie_written"
+
+#: Japan Standard Time (no daylight saving): every time the app shows is in it, named "JST".
+JST = timezone(timedelta(hours=9), "JST")
+#: The cookie that remembers the last local-mode plan of this browser (a plan id, never a token).
+LAST_PLAN_COOKIE = "kyoso_last_plan"
+_PLAN_ID = re.compile(r"^[0-9a-f]{6,40}$")
+_COOKIE_DAYS = 180
 
 TEXT: dict[str, tuple[str, str]] = {
     "saved": ("自動保存済み: 版 {version}({time})", "Autosaved: version {version} ({time})"),
@@ -73,6 +96,21 @@ TEXT: dict[str, tuple[str, str]] = {
 
 def tr(key: str, **kw: Any) -> str:
     return pick(TEXT, key, **kw)
+
+
+def when(dt: datetime | None, *, date: bool | None = True, seconds: bool = False) -> str:
+    """A stored time in Japan time with the zone named: ``2025-06-01 10:53 JST`` (``10:53:08 JST`` with
+    ``date=False, seconds=True``; ``date=None``: the date only when it is not today in Japan).  A naive
+    time is taken as UTC (how the store keeps it)."""
+    if dt is None:
+        return ""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    local = dt.astimezone(JST)
+    if date is None:
+        date = local.date() != datetime.now(JST).date()
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{local:%Y-%m-%d} {clock} JST" if date else f"{clock} JST"
 
 
 @dataclass(frozen=True)
@@ -175,6 +213,8 @@ def open_from_query_params() -> None:
         if store.shared_mode:
             st.warning(tr("need_token"), icon=":material/lock:")
             st.stop()
+        if b is None:
+            _reopen_last(store)
         return
     if not open_plan(str(wanted), str(token) if token else (b.token if b and b.token else None)):
         if store.shared_mode:
@@ -184,6 +224,52 @@ def open_from_query_params() -> None:
             st.stop()
         st.query_params.pop("plan", None)
         st.query_params.pop("token", None)
+
+
+# -- the browser's last plan -------------------------------------------------------------------------------
+
+
+def last_plan_cookie() -> str | None:
+    """The plan id this browser last worked on (local mode), from the request's cookies."""
+    try:
+        value = st.context.cookies.get(LAST_PLAN_COOKIE)
+    except Exception:  # no browser context (bare script runs)
+        return None
+    return str(value) if value and _PLAN_ID.match(str(value)) else None
+
+
+def _reopen_last(store: Store) -> None:
+    """Once per session, without ``?plan=``: reopen the browser's last local plan (quietly skipped when it
+    is gone or deleted; the session then starts as before)."""
+    if st.session_state.get(_COOKIE_DONE):
+        return
+    st.session_state[_COOKIE_DONE] = True
+    plan_id = last_plan_cookie()
+    if plan_id is None or store.shared_mode:
+        return
+    try:
+        access = store.local_access()
+        opened = store.open_plan(access, plan_id)
+        load_plan(opened.plan)
+    except (StoreError, PlanLoadError):
+        return
+    _bind(opened, access, None)
+    st.session_state[_COOKIE_WRITTEN] = plan_id
+
+
+def _remember_in_browser(b: Binding) -> None:
+    """Write the last-plan cookie when the session's local plan changed (never for a share link)."""
+    if b.token or b.access.via_token or not _PLAN_ID.match(b.plan_id):
+        return
+    if st.session_state.get(_COOKIE_WRITTEN) == b.plan_id:
+        return
+    st.session_state[_COOKIE_WRITTEN] = b.plan_id
+    st.html(
+        f"<script>document.cookie = '{LAST_PLAN_COOKIE}={b.plan_id}; path=/; "
+        f"max-age={_COOKIE_DAYS * 86400}; SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 # -- autosave ------------------------------------------------------------------------------------------
@@ -230,8 +316,33 @@ def on_plan_accepted(plan: Plan | dict[str, Any], summary: str | None = None) ->
         message("error", tr("save_failed", why=f"{type(exc).__name__}"))
         return
     if result.changed:
-        st.session_state[_BIND] = replace(b, version=result.version, saved=data, saved_at=datetime.now().astimezone())
+        old_consortium = _consortium_name(b.saved)
+        b = replace(b, version=result.version, saved=data, saved_at=datetime.now(UTC))
+        st.session_state[_BIND] = _follow_consortium_name(store, b, old_consortium)
     st.session_state.pop(_CONFLICT, None)
+
+
+def _consortium_name(data: dict[str, Any]) -> str:
+    """The consortium name as the store would clean it for a plan name."""
+    consortium = data.get("consortium")
+    name = consortium.get("name") if isinstance(consortium, dict) else None
+    return " ".join(str(name or "").split())[:200]
+
+
+def _follow_consortium_name(store: Store, b: Binding, old_consortium: str) -> Binding:
+    """The stored plan's name follows a consortium rename while it was the consortium's name (only the
+    lead may rename a plan; a failure here never undoes the saved edit)."""
+    new_consortium = _consortium_name(b.saved)
+    if not new_consortium or new_consortium == old_consortium or not b.access.is_lead:
+        return b
+    try:
+        if store.info(b.access, b.plan_id).name != old_consortium:
+            return b  # the user named the plan: it no longer follows
+        info = store.rename(b.access, b.plan_id, new_consortium)
+    except StoreError as exc:
+        LOG.warning("the plan name could not follow the consortium name: %s", exc)
+        return b
+    return replace(b, name=info.name)
 
 
 def on_plan_replaced(plan: Plan | dict[str, Any], source: str | None = None) -> None:
@@ -359,8 +470,10 @@ def render_status() -> None:
     if b is not None and conflict is not None:
         st.caption(f"{tr('pending')} · ID `{b.plan_id}` · {tr('role', role=md_escape(b.access.role))}")
     elif b is not None:
-        when = b.saved_at.astimezone().strftime("%H:%M:%S") if b.saved_at else ""
-        st.caption(f"{tr('saved', version=b.version, time=when)} · ID `{b.plan_id}` · {tr('role', role=md_escape(b.access.role))}")
+        at = when(b.saved_at, date=None, seconds=True)
+        st.caption(f"{tr('saved', version=b.version, time=at)} · ID `{b.plan_id}` · {tr('role', role=md_escape(b.access.role))}")
+    if b is not None:
+        _remember_in_browser(b)
     elif store_error:
         st.caption(tr("off", why=md_escape(store_error)))
     else:
