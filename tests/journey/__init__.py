@@ -1,0 +1,1 @@
+"""Journeys of a user living in the planner: one plan over days, edits, imports, undo."""
