@@ -205,26 +205,27 @@ def render() -> None:
     detail = st.toggle(t("k.detail_cols"), value=kept_detail, key=f"k.detail_cols@{lang}", help=t("k.detail_cols_help"))
     st.session_state["_cost_detail_cols"] = detail
 
-    # what a line's amount is made of comes first, where the eye is (ID … 金額, 単価, 数量, 時間, 月数, 支払先);
-    # the rarely used columns follow behind the toggle
-    cols: list[Col] = [Col("id", "id", t("col.id"), width=56, pinned=True)]
+    # what a line's amount is made of comes first, where the eye is even at 1280 px (ID, メンバー, STEP, 経費区分,
+    # 金額, 単価, 数量, 月数, 時間, 支払先), then 時間単価, the free text and the row's check; the rarely used
+    # columns follow behind the toggle
+    cols: list[Col] = [Col("id", "id", t("col.id"), width=48, pinned=True)]
     if member_id is None:
-        cols.append(Col("member", "select", t("col.member"), options=claim_members, fmt=member_fmt, width=120))
+        cols.append(Col("member", "select", t("col.member"), options=claim_members, fmt=member_fmt, width=92))
     if step is None:
         cols.append(Col("step", "select", t("col.step"), options=steps or [1, 2, 3, 4],
-                        fmt=lambda x: step_label(x, short=True), width=72))
+                        fmt=lambda x: step_label(x, short=True), width=64))
     cols += [
         Col("category", "select", t("col.category"), options=cats or list(CATEGORIES), fmt=category_label,
-            width=124),
-        Col("description", "text", t("col.description"), width=150),
-        Col("amount", "ro_yen", t("col.amount"), help=t("col.amount_help"), width=100),
-        Col("unit_price_yen", "yen", t("col.unit_price_yen"), width=92),
-        Col("quantity", "int", t("col.quantity"), width=56),
-        Col("hours", "hours", t("col.hours"), width=56),
+            width=108),
+        Col("amount", "ro_yen", t("col.amount"), help=t("col.amount_help"), width=96),
+        Col("unit_price_yen", "yen", t("col.unit_price_yen"), width=88),
+        Col("quantity", "int", t("col.quantity"), width=60),
+        Col("months", "int", t("col.months"), width=60),
+        Col("hours", "hours", t("col.hours"), width=60),
+        Col("payee", "select", t("col.payee_short"), options=payees, fmt=member_fmt, help=t("col.payee"), width=100),
         Col("hourly_rate_yen", "yen", t("col.hourly_rate_yen"), width=80),
-        Col("months", "int", t("col.months"), width=56),
-        Col("payee", "select", t("col.payee"), options=payees, fmt=member_fmt, width=120),
-        Col("check", "ro_text", t("col.check"), help=t("col.check_help"), width=200),
+        Col("description", "text", t("col.description"), width=180),
+        Col("check", "ro_text", t("col.check"), help=t("col.check_help"), width=320),
     ]
     if detail:
         cols += [

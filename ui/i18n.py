@@ -220,6 +220,7 @@ _T: dict[str, tuple[str, str]] = {
     "col.eligible": ("補助対象額", "Eligible"),
     "col.trimmed_by": ("減額したルール", "Trimmed by"),
     "col.amount": ("金額", "Amount"),
+    "col.payee_short": ("支払先", "Payee"),
     "col.amount_help": (
         "この行の申請額(エンジンの計算: 単価×数量、人件費は時間×時間単価)。入力はできません",
         "This line's claimed amount as the engine computes it (unit price × quantity; labour: hours × rate); read-only",
