@@ -28,6 +28,9 @@ _T: dict[str, tuple[str, str]] = {
                   "This plan is not stored yet; the first edit saves it."),
     "save_now": ("今すぐ保存", "Save now"),
     "name": ("計画名", "Plan name"),
+    "name_help": ("計画名はコンソーシアム名と同じ間はコンソーシアム名の変更に合わせて変わります。ここで別の名前を付けると、以後はその名前のままです。",
+                  "While the plan's name is the consortium name it follows renames of the consortium; "
+                  "give it another name here and it keeps that name."),
     "rename": ("名前を変更", "Rename"),
     "renamed": ("名前を変更しました", "Renamed"),
     "list": ("保存されている計画", "Stored plans"),
@@ -130,7 +133,7 @@ def _current(store: Store, access: Access) -> None:
         return
     with st.form("plans_rename", border=False):
         left, right = st.columns([4, 1], vertical_alignment="bottom")
-        name = left.text_input(tr("name"), value=info.name, max_chars=200)
+        name = left.text_input(tr("name"), value=info.name, max_chars=200, help=tr("name_help"))
         if right.form_submit_button(tr("rename")) and name.strip() and name != info.name:
             if _run(lambda: store.rename(access, b.plan_id, name), tr("renamed")) is not None:
                 bridge.renamed(name)

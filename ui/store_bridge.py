@@ -98,10 +98,19 @@ def tr(key: str, **kw: Any) -> str:
     return pick(TEXT, key, **kw)
 
 
-def when(dt: datetime | None, *, date: bool | None = True, seconds: bool = False) -> str:
+def when(dt: datetime | str | None, *, date: bool | None = True, seconds: bool = False) -> str:
     """A stored time in Japan time with the zone named: ``2025-06-01 10:53 JST`` (``10:53:08 JST`` with
     ``date=False, seconds=True``; ``date=None``: the date only when it is not today in Japan).  A naive
-    time is taken as UTC (how the store keeps it)."""
+    time is taken as UTC (how the store keeps it).  An ISO text (a scenario's ``created``,
+    ``2025-06-01T10:53:08+09:00``) is read first; a bare date or unreadable text is returned as it is."""
+    if isinstance(dt, str):
+        try:
+            parsed = datetime.fromisoformat(dt.replace("Z", "+00:00"))
+        except ValueError:
+            return dt
+        if len(dt.strip()) <= 10:
+            return dt
+        dt = parsed
     if dt is None:
         return ""
     if dt.tzinfo is None:

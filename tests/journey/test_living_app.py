@@ -194,3 +194,12 @@ def test_a_share_link_is_never_remembered_in_the_browser(app_store: Store) -> No
     assert at.query_params["plan"] == pid
     assert "_store_cookie_written" not in at.session_state
     assert not any(bridge.LAST_PLAN_COOKIE in str(h.proto.body) for h in at.get("html"))
+
+
+def test_times_are_shown_in_japan_time_with_the_zone_named() -> None:
+    from datetime import UTC, datetime
+
+    assert bridge.when(datetime(2025, 6, 1, 1, 53, 8, tzinfo=UTC)) == "2025-06-01 10:53 JST"
+    assert bridge.when(datetime(2025, 6, 1, 1, 53, 8), date=False, seconds=True) == "10:53:08 JST"  # naive = UTC
+    assert bridge.when("2025-06-01T10:53:08+09:00") == "2025-06-01 10:53 JST"  # a scenario's created
+    assert bridge.when("2025-06-01") == "2025-06-01" and bridge.when(None) == ""
