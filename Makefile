@@ -15,14 +15,14 @@ run: setup
 
 test: setup-test
 	$(PY) -m ruff check .
-	$(PY) -m mypy planner schemas
+	$(PY) -m mypy planner schemas cli
 	$(PY) -m pytest -q
 
 lint:
 	$(PY) -m ruff check .
 
 typecheck:
-	$(PY) -m mypy planner schemas
+	$(PY) -m mypy planner schemas cli
 
 bench: setup
 	$(PY) -m bench

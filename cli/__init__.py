@@ -1,4 +1,10 @@
-"""The ``kyoso`` command line (plan-format.md): check, summary, schema, rules.
+"""The ``kyoso`` command line (plan-format.md): every subcommand, one module per command group.
+
+- this module: ``check``, ``summary``, ``schema``, ``rules`` and the parser / :func:`main`;
+- :mod:`cli.export`: ``export``, ``import-costs``;  :mod:`cli.optimize`: ``optimize``, ``compare``;
+- :mod:`cli.itdonyu`: ``compare-programmes``;  :mod:`cli.plans`: ``plans …`` (the plan store).
+
+A face like the app: it reads files, calls the engine (``planner``), the exports and the store, and prints.
 
 Exit codes: 0 no error finding; 1 at least one error finding; 2 the file cannot be read (message on
 stderr naming the file and the JSON path); 3 an internal problem (a broken rule pack).  Never a
@@ -11,11 +17,11 @@ import argparse
 import json
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from planner.pack import PackError
+from planner.textwidth import pad, width
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -25,12 +31,8 @@ SEVERITY_LABEL = {
 }
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+_width = width
+_pad = pad
 
 
 def _print_json(obj: Any) -> None:
@@ -158,18 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     add("summary", cmd_summary, "print the figures").add_argument("--json", action="store_true", help="one JSON object")
     add("schema", cmd_schema, "print the plan file's JSON Schema", plan=False)
     add("rules", cmd_rules, "list the rule ids", plan=False).add_argument("--json", action="store_true")
-    _register_more(sub, add)
+    from cli import (  # the other command groups (each imports its libraries lazily)
+        export,
+        itdonyu,
+        optimize,
+        plans,
+    )
+
+    for group in (export, plans, itdonyu, optimize):
+        group.register(sub, add)
     return parser
-
-
-def _register_more(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Commands provided by other packages (exports, optimiser, store) register here when present."""
-    for module_name in ("exports.cli", "planner.store_cli", "planner.itdonyu.cli", "planner.cli_optimize"):
-        try:
-            module = __import__(module_name, fromlist=["register"])
-        except ImportError:
-            continue
-        module.register(sub, add)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

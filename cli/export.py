@@ -1,4 +1,4 @@
-"""``kyoso export`` and ``kyoso import-costs`` (registered by planner/cli.py through :func:`register`).
+"""``kyoso export`` and ``kyoso import-costs`` (registered by :func:`cli.build_parser`).
 
 Exit codes as for ``kyoso check``: 0 done and the plan has no error finding; 1 done but the plan has
 an error finding (the documents are still written, the import still applied); 2 an input cannot be
@@ -28,10 +28,10 @@ def _err(text: str) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     import planner
+    from cli import _load
     from exports.context import ExportError
     from exports.packet import write_export
     from exports.safe_write import OutputRefused, check_not_protected
-    from planner.cli import _load
 
     ja = args.lang == "ja"
     plan = _load(args.plan, args.lang)
@@ -79,9 +79,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_costs(args: argparse.Namespace) -> int:
+    from cli import _load
     from exports.costs_import import import_costs
     from exports.safe_write import PLAN, Output, OutputRefused, check_outputs, write_outputs
-    from planner.cli import _load
 
     ja = args.lang == "ja"
     plan = _load(args.plan, args.lang)

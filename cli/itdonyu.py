@@ -12,7 +12,7 @@ from planner.money import yen
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from planner.cli import EXIT_OK, EXIT_UNREADABLE, _load, _pad, _width
+    from cli import EXIT_OK, EXIT_UNREADABLE, _load, _pad, _width
     from planner.itdonyu.compare import compare_programmes
     from schemas.plan import Plan
 

@@ -1,4 +1,4 @@
-"""``kyoso optimize`` and ``kyoso compare`` (issue 7), registered by :func:`planner.cli._register_more`.
+"""``kyoso optimize`` and ``kyoso compare`` (issue 7), registered by :func:`cli.build_parser`.
 
 ``kyoso optimize PLAN.json [--objective subsidy|own-funds:ID] [--budget N] [--budget-member ID=N] -o OUT.json``
 writes the optimised plan to OUT.json (so that ``kyoso summary OUT.json`` scores the optimum); the
@@ -56,8 +56,8 @@ def _check_output(out_path: Path, plan_path: Path, force: bool) -> None:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    from cli import _load
     from exports.safe_write import PLAN, Output, OutputRefused, write_outputs
-    from planner.cli import _load
     from planner.optimize import optimize
     from planner.scenarios import add_scenario, without_scenarios
 
@@ -129,7 +129,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from planner.cli import _load
+    from cli import _load
     from planner.scenarios import compare, scenario_entries, without_scenarios
 
     lang = args.lang

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from planner.cli import EXIT_OK, EXIT_UNREADABLE, _pad, _print_json, _width
+from cli import EXIT_OK, EXIT_UNREADABLE, _pad, _print_json, _width
 
 _LANG_DEFAULT = "ja"
 

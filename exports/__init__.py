@@ -7,7 +7,8 @@
 - :mod:`exports.forms` — 補助事業概要書, 事業者情報入力シート, 誓約書, 提出書類チェックリスト.
 - :mod:`exports.costs_import` — ``import_costs(plan, workbook)`` → :class:`~exports.costs_import.ImportReport`.
 - :mod:`exports.naming` — ``safe_filename`` and the document file names.
-- :mod:`exports.cli` — ``kyoso export`` and ``kyoso import-costs``.
+- :mod:`exports.safe_write` — every file a command writes: names checked first, then atomic replaces.
+  (``kyoso export`` and ``kyoso import-costs`` are in :mod:`cli.export`.)
 
 Nothing here computes a programme rule: every figure comes from ``planner.evaluate``.  This package
 file imports nothing, so ``kyoso check`` does not load the spreadsheet libraries.

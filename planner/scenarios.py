@@ -283,7 +283,8 @@ class Comparison:
 
 
 def _render_table(rows: list[list[str]]) -> list[str]:
-    from planner.cli import _pad, _width
+    from planner.textwidth import pad as _pad
+    from planner.textwidth import width as _width
 
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]

@@ -54,7 +54,7 @@ def inputs(folder: Path) -> Iterator[tuple[str, Path]]:
 
 
 def summary_bytes(path: Path) -> tuple[int, bytes]:
-    from planner.cli import main  # the command line's own entry point (moved modules keep this name working)
+    from cli import main  # the command line's own entry point
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

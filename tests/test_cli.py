@@ -1,6 +1,6 @@
 """The command line (plan-format.md): ``kyoso check|summary|schema|rules``, both spellings.
 
-Every command runs in a subprocess, once as ``python -m planner`` and once as the installed ``kyoso``
+Every command runs in a subprocess, once as ``python -m cli`` and once as the installed ``kyoso``
 script next to the interpreter.  Exit codes: 0 no error finding, 1 an error finding, 2 the file
 cannot be read (stderr names the file and the JSON path, never a traceback).  The plan file's bytes
 and mtime are the same after every command.
@@ -39,7 +39,7 @@ class Run:
 
 def _command(via: str) -> list[str]:
     if via == "module":
-        return [sys.executable, "-m", "planner"]
+        return [sys.executable, "-m", "cli"]
     assert KYOSO_SCRIPT.exists(), f"the console script is not installed at {KYOSO_SCRIPT}"
     return [str(KYOSO_SCRIPT)]
 

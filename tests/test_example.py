@@ -14,7 +14,7 @@ EXPECTED = FIXTURES / "spec" / "examples" / "model-case-2.expected.json"
 
 def test_kyoso_summary_reproduces_the_shared_example() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "planner", "summary", str(EXAMPLE), "--json"],
+        [sys.executable, "-m", "cli", "summary", str(EXAMPLE), "--json"],
         capture_output=True,
         text=True,
         check=False,

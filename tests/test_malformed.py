@@ -2,7 +2,7 @@
 
 ``tests/malformed/expectations.json`` gives, per file, the JSON path the message must name and a key
 word of the English and of the Japanese message.  The command line is run as a user runs it
-(``python -m planner check FILE``): exit 2, stderr names the file and the path, no traceback, the file
+(``python -m cli check FILE``): exit 2, stderr names the file and the path, no traceback, the file
 is not changed, and the Japanese and English messages are both there and differ.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main as kyoso_main
+from cli import main as kyoso_main
 from tests.conftest import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "malformed"
@@ -26,7 +26,7 @@ FILES = sorted(EXPECTATIONS)
 
 def _kyoso(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "planner", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -55,7 +55,7 @@ def _check_stderr(path: Path, lang: str, err: str) -> None:
 
 @pytest.mark.parametrize("name", FILES)
 def test_check_rejects_the_file_with_a_clear_message(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m planner check FILE`` as a user runs it (Japanese, the default), then ``--lang en``
+    """``python -m cli check FILE`` as a user runs it (Japanese, the default), then ``--lang en``
     and ``summary --json`` in process (the same code path, without another interpreter start)."""
     path = CORPUS / name
     before = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import planner
-from planner.cli import main as cli_main
+from cli import main as cli_main
 from planner.kyoso.rules import RULES
 from planner.result import Result
 from schemas import Plan, load_plan

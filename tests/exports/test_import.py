@@ -195,7 +195,7 @@ def plan_file(tmp_path: Path) -> Path:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner", *args], capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, check=False)
 
 
 def test_cli_import_costs_writes_the_new_plan(plan_file: Path, recalc: RecalcSet, tmp_path: Path) -> None:

@@ -135,7 +135,7 @@ def test_cli_export_writes_everything_and_never_the_input(tmp_path: Path) -> Non
     plan_copy.write_bytes(SAMPLE_PLAN.read_bytes())
     before = hashlib.sha256(plan_copy.read_bytes()).hexdigest()
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "planner", "export", str(plan_copy), "-o", str(out),
+    proc = subprocess.run([sys.executable, "-m", "cli", "export", str(plan_copy), "-o", str(out),
                            "--password", "pw"], capture_output=True, text=True, check=False)
     assert proc.returncode == 1, proc.stderr  # the sample has one error finding; documents are written anyway
     assert "Traceback" not in proc.stderr
@@ -152,13 +152,13 @@ def test_cli_export_writes_everything_and_never_the_input(tmp_path: Path) -> Non
 def test_cli_export_unreadable_plan_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "planner", "export", str(bad), "-o", str(tmp_path / "o")],
+    proc = subprocess.run([sys.executable, "-m", "cli", "export", str(bad), "-o", str(tmp_path / "o")],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and str(bad) in proc.stderr
     assert not (tmp_path / "o").exists()
     a_file = tmp_path / "file"
     a_file.write_text("x")
-    proc = subprocess.run([sys.executable, "-m", "planner", "export", str(SAMPLE_PLAN), "-o", str(a_file)],
+    proc = subprocess.run([sys.executable, "-m", "cli", "export", str(SAMPLE_PLAN), "-o", str(a_file)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and a_file.read_text() == "x"

@@ -14,7 +14,7 @@ WORKED = EXAMPLES / "itdonyu" / "digital-base-2022-worked-example.json"
 
 
 def _kyoso(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner", *args], capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, check=False)
 
 
 def test_summary_json_of_a_group() -> None:

@@ -71,7 +71,7 @@ def test_hints_route_tools_to_invoice_and_a_b() -> None:
 
 
 def test_compare_programmes_command(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "planner", "compare-programmes", str(SAMPLE_PLAN), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "cli", "compare-programmes", str(SAMPLE_PLAN), "--json"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stderr == ""
     got = json.loads(proc.stdout)
@@ -79,11 +79,11 @@ def test_compare_programmes_command(tmp_path: Path) -> None:
     keys = [p["key"] for p in got["programmes"]]
     assert keys == ["kyoso", "itdonyu-2024/group", "itdonyu-2024/normal", "itdonyu-2024/invoice",
                     "itdonyu-2025/group", "itdonyu-2025/normal", "itdonyu-2025/invoice"]
-    text = subprocess.run([sys.executable, "-m", "planner", "compare-programmes", str(HINTED), "--lang", "en"],
+    text = subprocess.run([sys.executable, "-m", "cli", "compare-programmes", str(HINTED), "--lang", "en"],
                           capture_output=True, text=True, check=False)
     assert text.returncode == 0
     assert "¥10,913,332" in text.stdout and "¥2,080,000" in text.stdout and "not fundable" in text.stdout
-    wrong = subprocess.run([sys.executable, "-m", "planner", "compare-programmes",
+    wrong = subprocess.run([sys.executable, "-m", "cli", "compare-programmes",
                             str(EXAMPLES / "itdonyu" / "normal-2025.json")], capture_output=True, text=True, check=False)
     assert wrong.returncode == 2 and "kyoso-plan/1" in wrong.stderr
 

@@ -14,7 +14,7 @@ from tests.optimizer.plans import amount_line, base_plan, flex
 
 
 def _kyoso(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner", *args], capture_output=True, text=True, check=False, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, check=False, cwd=cwd)
 
 
 def _write(path: Path, data: dict[str, Any]) -> Path:

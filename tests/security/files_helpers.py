@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from planner.cli import main
+from cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "model-case-2.json"

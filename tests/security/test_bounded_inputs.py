@@ -1,6 +1,6 @@
 """Bounded inputs: a hostile workbook or plan "file" is refused quickly and with little memory.
 
-Every hostile input is built here, then ``python -m planner import-costs|check|summary`` runs in a child
+Every hostile input is built here, then ``python -m cli import-costs|check|summary`` runs in a child
 of a small wrapper process that reports the child's exit code, its peak RSS
 (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the wrapper has no other child) and its wall time.  The child's
 address space is capped at 2 GiB so a regression fails the test instead of taking the machine down.
@@ -59,9 +59,9 @@ class Measured:
 
 
 def measure(*args: str | Path) -> Measured:
-    """Run ``python -m planner ARGS`` in a capped grandchild; its exit code, peak RSS and wall time."""
+    """Run ``python -m cli ARGS`` in a capped grandchild; its exit code, peak RSS and wall time."""
     cmd = [sys.executable, "-c", _WRAPPER, str(AS_CAP), str(WALL_TIMEOUT),
-           sys.executable, "-m", "planner", *map(str, args)]
+           sys.executable, "-m", "cli", *map(str, args)]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=WALL_TIMEOUT + 30,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     return Measured(**json.loads(done.stdout))

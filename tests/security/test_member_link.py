@@ -186,7 +186,7 @@ def test_member_own_rows_still_editable(store: Store, plan: dict[str, Any]) -> N
 
 
 def _cli(*args: str, env_db: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner", "plans", "--db", env_db, *args],
+    return subprocess.run([sys.executable, "-m", "cli", "plans", "--db", env_db, *args],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from planner.cli import main
+from cli import main
 from planner.store import Store
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "model-case-2.json"
