@@ -180,7 +180,11 @@ def _list_and_compare(plan: Plan) -> None:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="yen") for c in money},
+        column_config={
+            **{c: st.column_config.NumberColumn(format="yen") for c in money},
+            L("col.name"): st.column_config.TextColumn(width="large"),  # a scenario's name is its identity
+            L("col.note"): st.column_config.TextColumn(width="large"),
+        },
         key="scenario_list",
     )
     if scenarios:
@@ -221,7 +225,9 @@ def _list_and_compare(plan: Plan) -> None:
                 text += f" ({'+' if d > 0 else '−'}{fmt.yen(abs(d)) if row['key'].endswith('_yen') else abs(d)})"
             cells[n] = text
         head_rows.append(cells)
-    st.dataframe(pd.DataFrame(head_rows), hide_index=True, width="stretch", key="scn_headline")
+    named = {n: st.column_config.TextColumn(n, width="medium", help=n) for n in chosen}  # full name on hover
+    st.dataframe(pd.DataFrame(head_rows), hide_index=True, width="stretch", key="scn_headline",
+                 column_config={L("cmp.figure"): st.column_config.TextColumn(width="medium"), **named})
 
     st.markdown(f"**{L('cmp.members')}**")
     mrows = []
@@ -230,7 +236,8 @@ def _list_and_compare(plan: Plan) -> None:
         for n, cell in zip(chosen, m["cells"], strict=True):
             cells[n] = "—" if cell is None else f"{fmt.yen(cell['subsidy_yen'])} / {fmt.yen(cell['own_funds_yen'])}"
         mrows.append(cells)
-    st.dataframe(pd.DataFrame(mrows), hide_index=True, width="stretch", key="scn_members")
+    st.dataframe(pd.DataFrame(mrows), hide_index=True, width="stretch", key="scn_members",
+                 column_config={L("o.col.member"): st.column_config.TextColumn(width="medium"), **named})
     st.vega_lite_chart(spec=state.memo_get(f"scenario_chart:{chosen_key}", lambda: _chart(cmp)), width="stretch")
 
     for col in cmp.columns[1:]:
@@ -385,7 +392,14 @@ def _headroom(plan: Plan) -> None:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
-        column_config={L("h.yen"): st.column_config.NumberColumn(format="yen"), L("h.over"): st.column_config.NumberColumn(format="yen")},
+        column_config={
+            L("h.rule"): st.column_config.TextColumn(width="medium"),
+            L("h.scope"): st.column_config.TextColumn(width="small"),
+            L("h.yen"): st.column_config.NumberColumn(format="yen", width="small"),
+            L("h.over"): st.column_config.NumberColumn(format="yen", width="small"),
+            L("h.text"): st.column_config.TextColumn(width="large"),
+        },
+        row_height=72,  # taller than 4rem: the explanation wraps onto more lines instead of being cut off
         key="scn_headroom",
     )
 

@@ -48,7 +48,7 @@ _T: dict[str, tuple[str, str]] = {
     "side.deleted_undo": ("{n} 行を削除しました。間違いなら「元に戻す」で戻せます。",
                           "{n} row(s) deleted. If that was a mistake, Undo brings them back."),
     # headline
-    "m.members": ("対象メンバー数", "Counted members"),
+    "m.members": ("対象者数", "Counted"),  # short: nine metrics share the headline (help says more)
     "m.rate": ("補助率", "Rate"),
     "m.cap": ("補助上限額", "Cap"),
     "m.claimed": ("申請経費", "Claimed"),
