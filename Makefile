@@ -15,14 +15,14 @@ run: setup
 
 test: setup-test
 	$(PY) -m ruff check .
-	$(PY) -m mypy planner schemas cli
+	$(PY) -m mypy planner schemas cli store
 	$(PY) -m pytest -q
 
 lint:
 	$(PY) -m ruff check .
 
 typecheck:
-	$(PY) -m mypy planner schemas cli
+	$(PY) -m mypy planner schemas cli store
 
 bench: setup
 	$(PY) -m bench

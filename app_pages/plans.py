@@ -1,7 +1,7 @@
 """計画の管理: the stored plans (list, open, new, duplicate, rename, delete/undelete), the open plan's
 history (view, compare with the current plan, restore) and its share links (lead only).
 
-Everything goes through ``ui.store_bridge`` / ``planner.store``; the store enforces the roles, this page
+Everything goes through ``ui.store_bridge`` / ``store``; the store enforces the roles, this page
 only hides what the role cannot do.  The open plan's id is in the URL (``?plan=…``).
 """
 
@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import planner
-from planner.store import Access, AccessDenied, NotFound, Store, StoreError
 from schemas import PlanLoadError, load_plan
+from store import Access, AccessDenied, NotFound, Store, StoreError
 from ui import fmt, state
 from ui import store_bridge as bridge
 from ui.i18n import pick

@@ -26,7 +26,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "model-case-2.jso
 
 
 def run_store_bench(url: str | None = None, *, quick: bool = False) -> dict[str, Any]:
-    from planner.store import Store
+    from store import Store
 
     tmp = None
     if url is None:

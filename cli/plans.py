@@ -40,7 +40,7 @@ def _lang(args: argparse.Namespace) -> str:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from planner.store import Store
+    from store import Store
 
     return Store(args.db or None)
 
@@ -238,8 +238,8 @@ def cmd_undelete(args: argparse.Namespace, store: Any, access: Any) -> int:
 
 def _database_problem(args: argparse.Namespace, error: BaseException) -> int | None:
     """Exit 2 with what to fix when ``error`` is a database problem the user can fix; None for a bug."""
-    from planner.store.config import database_url
-    from planner.store.db import DatabaseUnavailable, explain_error
+    from store.config import database_url
+    from store.db import DatabaseUnavailable, explain_error
 
     url = args.db or database_url()
     problem = error if isinstance(error, DatabaseUnavailable) else explain_error(error, url)
@@ -261,8 +261,8 @@ def _database_problem(args: argparse.Namespace, error: BaseException) -> int | N
 def cmd_plans(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from planner.store import StoreError
-    from planner.store.db import DatabaseUnavailable
+    from store import StoreError
+    from store.db import DatabaseUnavailable
 
     func: Callable[[argparse.Namespace, Any, Any], int] = args.plans_func
     try:

@@ -93,7 +93,7 @@ def sqlite_files(url: str | None) -> list[Path]:
 
 def store_files(extra_urls: Iterable[str | None] = ()) -> list[Path]:
     """The configured store's database files (``KYOSO_DATABASE_URL`` / ``$KYOSO_DATA_DIR``) and ``extra_urls``'."""
-    from planner.store.config import database_url, normalize_url
+    from store.config import database_url, normalize_url
 
     urls = [database_url(), *(normalize_url(u) for u in extra_urls if u)]
     return [p for u in dict.fromkeys(urls) for p in sqlite_files(u)]

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from planner.store import Store
+from store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "model-case-2.json"

@@ -1,4 +1,4 @@
-"""The bridge between the app's session plan (``ui.state``) and the plan store (``planner.store``).
+"""The bridge between the app's session plan (``ui.state``) and the plan store (``store``).
 
 Wiring (done in ``app.py`` / ``ui/state.py``, see docs/store.md "App wiring"):
 
@@ -40,7 +40,8 @@ from typing import Any
 
 import streamlit as st
 
-from planner.store import (
+from schemas import Plan, PlanLoadError, load_plan
+from store import (
     Access,
     AccessDenied,
     Conflict,
@@ -49,7 +50,6 @@ from planner.store import (
     Store,
     StoreError,
 )
-from schemas import Plan, PlanLoadError, load_plan
 from ui import state
 from ui.fmt import md_escape
 from ui.i18n import pick

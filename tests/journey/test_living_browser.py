@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from exports.packet import export_documents
-from planner.store import Store
+from store import Store
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
 from tests.conftest import SAMPLE_PLAN
 from tests.exports.helpers import edit_sample_workbook, edited_expected_costs, sample_plan

@@ -3,7 +3,7 @@ own record (not its ``id`` or ``role``) and its own cost lines.
 
 * ``test_member_rule_matches_the_oracle``: random valid plans, arbitrary mutations (drop / replace /
   reorder any top-level key or list, edit any field of any item, add / remove / move items), and an oracle
-  written independently of :func:`planner.store.access.others_view` (entity by entity, by id).
+  written independently of :func:`store.access.others_view` (entity by entity, by id).
   ``KYOSO_ACCESS_EXAMPLES`` (default 2,000) examples.
 * ``StoreMachine``: a ``RuleBasedStateMachine`` over the real store (SQLite) — save, restore, re-apply and
   workbook import by member and lead tokens — checking after every step that each member's own data changed
@@ -23,9 +23,9 @@ import hypothesis.strategies as st
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from planner.store import AccessDenied, Store
-from planner.store.access import Access, check_edit, normalised
 from schemas import PlanLoadError, load_plan
+from store import AccessDenied, Store
+from store.access import Access, check_edit, normalised
 from tests.conftest import SAMPLE_PLAN
 from tests.strategies import plan_dicts
 
@@ -250,7 +250,7 @@ class StoreMachine(RuleBasedStateMachine):
             assert self._stored() == (before_v, before)  # refused: nothing written
             return
         except Exception as exc:  # conflicts, invalid plans, failed re-applies: nothing written either
-            from planner.store import StoreError
+            from store import StoreError
 
             assert isinstance(exc, StoreError), exc
             assert self._stored() == (before_v, before)

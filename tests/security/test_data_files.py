@@ -16,7 +16,7 @@ from tests.security.files_helpers import ROOT, SAMPLE, kyoso
 
 _PROBE = r"""
 import os, stat, sys
-from planner.store import Store
+from store import Store
 from schemas import load_plan
 os.umask(int(sys.argv[2], 8))
 store = Store(sys.argv[1], shared_mode=False)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from planner.store import AccessDenied, Store
+from store import AccessDenied, Store
 from tests.conftest import ROOT
 
 Attack = Callable[[dict[str, Any]], None]

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Page, Request, Route, sync_playwright
 
-from planner.store import Store
+from store import Store
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
 from tests.conftest import ROOT
 from tests.security.hostile import EVIL_HOST, MARK, hostile, hostile_plan_dict

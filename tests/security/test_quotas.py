@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.generate import generate_plan
-from planner.store import AccessDenied, QuotaExceeded, Quotas, Store
-from planner.store.models import plan_versions
+from store import AccessDenied, QuotaExceeded, Quotas, Store
+from store.models import plan_versions
 
 
 def _member_store(db_url: str, plan: dict[str, Any], quotas: Quotas) -> tuple[Store, str, Any]:

@@ -20,7 +20,7 @@ def edit_line(plan: dict[str, Any], line_id: str, hours_or_qty: int) -> dict[str
 
 def race(url: str, plan_id: str, line_id: str, barrier: Any, out: Any) -> None:
     """One concurrent writer: open at the same version as the others, then all save at once."""
-    from planner.store import Conflict, Store
+    from store import Conflict, Store
 
     store = Store(url, shared_mode=False)
     me = store.local_access(f"writer-{line_id}")
@@ -38,7 +38,7 @@ def race(url: str, plan_id: str, line_id: str, barrier: Any, out: Any) -> None:
 
 def save_then_hang(url: str, plan_id: str) -> None:
     """Save one edit, say so on stdout, then wait to be killed."""
-    from planner.store import Store
+    from store import Store
 
     store = Store(url, shared_mode=False)
     me = store.local_access("killed")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from planner.store import Store
-from planner.store.access import AccessDenied
-from planner.store.repository import Conflict
+from store import Store
+from store.access import AccessDenied
+from store.repository import Conflict
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -202,7 +202,7 @@ def test_revoked_token_is_refused_even_in_an_open_session(store: Store, plan: di
 def test_tokens_are_unguessable_and_only_hashed(store: Store, plan: dict[str, Any]) -> None:
     from sqlalchemy import select
 
-    from planner.store.models import share_links
+    from store.models import share_links
 
     _pid, token = _shared(store, plan, "member:u2")
     assert len(token) >= 40
@@ -214,7 +214,7 @@ def test_tokens_are_unguessable_and_only_hashed(store: Store, plan: dict[str, An
 
 
 def test_member_link_needs_a_real_member_and_a_valid_role(store: Store, plan: dict[str, Any]) -> None:
-    from planner.store import StoreError
+    from store import StoreError
 
     op = store.operator_access()
     pid = store.create_plan(op, plan).id

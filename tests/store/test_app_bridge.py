@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner.store import Store
+from store import Store
 from ui import state
 from ui import store_bridge as bridge
 

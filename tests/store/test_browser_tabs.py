@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from planner.store import Store
+from store import Store
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cli import main
-from planner.store import Store
+from store import Store
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "model-case-2.json"
 

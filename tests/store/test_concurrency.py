@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from planner.store import Store
+from store import Store
 from tests.store._workers import edit_line, race
 
 WRITERS = ("c1", "c3", "c9", "c10")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.store.diff import KEYED, Change, MergeConflict, diff, merge, summarize
+from store.diff import KEYED, Change, MergeConflict, diff, merge, summarize
 from tests.strategies import plan_dicts
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from planner.store import Store
+from store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,10 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from planner.store import Store
-from planner.store.db import make_engine
-from planner.store.migrate import current_revision, head_revision, upgrade
-from planner.store.models import metadata
+from store import Store
+from store.db import make_engine
+from store.migrate import current_revision, head_revision, upgrade
+from store.models import metadata
 
 
 def test_upgrade_from_the_base_revision_keeps_plans(db_url: str, plan: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from planner.store import Conflict, InvalidPlan, NotFound, ReapplyFailed, Store
-from planner.store.access import AccessDenied
+from store import Conflict, InvalidPlan, NotFound, ReapplyFailed, Store
+from store.access import AccessDenied
 
 
 def _line(plan: dict[str, Any], line_id: str) -> dict[str, Any]:

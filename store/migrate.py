@@ -2,7 +2,7 @@
 
 The upgrade runs in one transaction holding the write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL an
 advisory transaction lock), so two processes starting at once do not both create the tables.
-By hand: ``python -m planner.store.migrate [REVISION]`` (default ``head``) against the configured store.
+By hand: ``python -m store.migrate [REVISION]`` (default ``head``) against the configured store.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from planner.store.db import read_tx, write_tx
+from store.db import read_tx, write_tx
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x6B796F736F  # "kyoso"
@@ -58,8 +58,8 @@ def ensure_current(engine: Engine) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from planner.store.config import database_url
-    from planner.store.db import make_engine
+    from store.config import database_url
+    from store.db import make_engine
 
     args = sys.argv[1:] if argv is None else argv
     engine = make_engine(database_url())

@@ -19,13 +19,13 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from planner.store import config
-from planner.store.access import Access, AccessDenied, StoreError, check_edit, hash_token, valid_role
-from planner.store.db import make_engine, read_tx, write_tx
-from planner.store.diff import Change, MergeConflict, diff, merge, summarize
-from planner.store.models import plan_versions, plans, share_links
-from planner.store.quota import Quotas
 from schemas import Plan, PlanLoadError, load_plan
+from store import config
+from store.access import Access, AccessDenied, StoreError, check_edit, hash_token, valid_role
+from store.db import make_engine, read_tx, write_tx
+from store.diff import Change, MergeConflict, diff, merge, summarize
+from store.models import plan_versions, plans, share_links
+from store.quota import Quotas
 
 
 class NotFound(StoreError):
@@ -197,7 +197,7 @@ class Store:
         self.retention = timedelta(days=days)
         self.quotas = Quotas.from_env() if quotas is None else quotas
         if migrate:
-            from planner.store.migrate import ensure_current
+            from store.migrate import ensure_current
 
             ensure_current(self.engine)
             self.purge_expired()
@@ -427,7 +427,7 @@ class Store:
         return SaveResult(plan_id, base_version + 1, True, summary, summary_en, changes)
 
     def _check_quotas(self, conn: Connection, plan_id: str, size: int, adding: int) -> None:
-        """Refuse a link holder's save that passes a quota (:mod:`planner.store.quota`)."""
+        """Refuse a link holder's save that passes a quota (:mod:`store.quota`)."""
         q = self.quotas
         q.check_size(size)
         if q.versions_per_hour:
@@ -577,7 +577,7 @@ class Store:
 
 
 def open_store(url: str | None = None, **kwargs: Any) -> Store:
-    """The store configured by the environment (see :mod:`planner.store.config`)."""
+    """The store configured by the environment (see :mod:`store.config`)."""
     return Store(url, **kwargs)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from planner.store.access import StoreError
+from store.access import StoreError
 
 MIB = 1024 * 1024
 

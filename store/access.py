@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.store.diff import Change, diff
+from store.diff import Change, diff
 
 ROLE_RE = re.compile(r"^(lead|member:\S(.{0,62}\S)?)$")
 
@@ -184,7 +184,7 @@ def check_edit(access: Access, old: dict[str, Any], new: dict[str, Any]) -> None
     """Raise :class:`AccessDenied` when ``access`` may not turn ``old`` into ``new``.
 
     The one check of every save path (app edit, upload, import, restore, re-apply, command line, store
-    API): they all end in :meth:`planner.store.Store.save`'s transaction, which calls this.  ``old`` and
+    API): they all end in :meth:`store.Store.save`'s transaction, which calls this.  ``old`` and
     ``new`` are valid plans; they are normalised here.
     """
     if access.is_lead:

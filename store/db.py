@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from planner.store.access import StoreError
-from planner.store.config import data_dir, normalize_url
+from store.access import StoreError
+from store.config import data_dir, normalize_url
 
 WRITE_OPTION = "kyoso_write"
 SQLITE_HEADER = b"SQLite format 3\x00"

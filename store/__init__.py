@@ -6,10 +6,10 @@ are compare-and-swap on the version they were based on; share links carry roles 
 See docs/store.md.
 """
 
-from planner.store.access import Access, AccessDenied, StoreError
-from planner.store.diff import Change, diff, merge, summarize
-from planner.store.quota import QuotaExceeded, Quotas
-from planner.store.repository import (
+from store.access import Access, AccessDenied, StoreError
+from store.diff import Change, diff, merge, summarize
+from store.quota import QuotaExceeded, Quotas
+from store.repository import (
     Conflict,
     InvalidPlan,
     NotFound,

@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on the connection :func:`planner.store.migrate.upgrade` passes in
+"""Alembic environment: migrations run on the connection :func:`store.migrate.upgrade` passes in
 (``config.attributes["connection"]``), inside its transaction, or on ``sqlalchemy.url`` when run from the
 ``alembic`` command with ``-x url=…``."""
 
@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
-from planner.store.config import database_url, normalize_url
-from planner.store.models import metadata
+from store.config import database_url, normalize_url
+from store.models import metadata
 
 config = context.config
 

@@ -1,1 +1,0 @@
-"""Alembic migrations of the plan store (run by :mod:`planner.store.migrate`)."""
