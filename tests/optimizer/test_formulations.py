@@ -13,6 +13,7 @@ import pytest
 
 import planner
 import planner.optimize as opt
+import planner.optimize.allocate as opt_allocate
 from schemas import load_plan
 from tests.optimizer.plans import generated_plan
 
@@ -29,7 +30,7 @@ def test_class_totals_and_line_lattices_agree(lines: int, seed: int, scale: int,
     plan = load_plan(generated_plan(lines, seed, scale_down=scale))
     classes = opt.optimize(plan, explain=False)
     per_line = opt._optimize(plan, "subsidy", None, None, False, split=None)
-    monkeypatch.setattr(opt, "_first_gaps", lambda *a, **k: None)
+    monkeypatch.setattr(opt_allocate, "_first_gaps", lambda *a, **k: None)
     no_gap_rows = opt.optimize(plan, explain=False)
     assert _key(classes) == _key(per_line) == _key(no_gap_rows)
     for res in (classes, per_line, no_gap_rows):
@@ -47,13 +48,13 @@ def test_a_class_the_search_cannot_share_is_solved_line_by_line(monkeypatch: pyt
     plan = load_plan(generated_plan(120, 3, scale_down=40))
     expected = _key(opt.optimize(plan, explain=False))
     calls = {"n": 0}
-    real = opt.realise
+    real = opt_allocate.realise
 
     def give_up_once(total: int, ends: object) -> object:
         calls["n"] += 1
         return None if calls["n"] == 1 else real(total, ends)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(opt, "realise", give_up_once)
+    monkeypatch.setattr(opt_allocate, "realise", give_up_once)
     res = opt.optimize(plan, explain=False)
     assert _key(res) == expected
     assert res.classes_split == 1
@@ -67,7 +68,7 @@ def test_large_plans_agree_with_and_without_the_gap_rows(seed: int, monkeypatch:
     'proving' a yen less subsidy than an allocation that exists."""
     plan = load_plan(generated_plan(2000, seed, scale_down=40))
     with_rows = opt.optimize(plan, explain=False)
-    monkeypatch.setattr(opt, "_first_gaps", lambda *a, **k: None)
+    monkeypatch.setattr(opt_allocate, "_first_gaps", lambda *a, **k: None)
     without = opt.optimize(plan, explain=False)
     assert _key(with_rows) == _key(without)
     for res in (with_rows, without):

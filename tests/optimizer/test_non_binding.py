@@ -17,6 +17,7 @@ from scipy.optimize import linprog
 
 import planner
 import planner.optimize as opt
+import planner.optimize.solver as opt_solver
 from planner.optimize import RATIO_RULES, finding_key, optimize
 from schemas import load_plan
 from tests.optimizer.plans import amount_line, base_plan, flex, labour_line
@@ -67,7 +68,7 @@ BRUTE = _brute_force(_plan())
 @pytest.mark.parametrize("force_lagrange", [False, True])
 def test_non_binding_cap_matches_brute_force(force_lagrange: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if force_lagrange:
-        monkeypatch.setattr(opt, "LAGRANGE_MIN_VARS", 0)
+        monkeypatch.setattr(opt_solver, "LAGRANGE_MIN_VARS", 0)
     res = optimize(load_plan(_plan()))
     assert res.status == "optimal" and res.plan is not None and res.result is not None
     got = planner.evaluate(res.plan)

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import planner.realise as rz
-from planner.realise import ClassEnds, LatticeLine, TermGroup, realise, realise_class
+import planner.optimize.realise as rz
+from planner.optimize.realise import ClassEnds, LatticeLine, TermGroup, realise, realise_class
 
 RATES = [150, 250, 1730, 2190, 2540, 3000, 5200]
 
