@@ -34,13 +34,21 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import planner
+from planner.kyoso import formulas as kyoso_formulas
+from planner.kyoso import messages
+from planner.kyoso.checks import CHECK_OF_RULE, PIPELINE
+from planner.kyoso.context import Check
+from planner.kyoso.engine import evaluate_kyoso
+from planner.kyoso.messages import CATALOGUE
 from planner.kyoso.rules import RULES, RULES_BY_ID
+from planner.pack import get_pack
 from planner.result import Result
 from schemas import load_plan
 from tests.conftest import FIXTURES
@@ -386,3 +394,68 @@ def test_rule_case(group: str, case: dict[str, Any], plan: dict[str, Any]) -> No
 
 def test_the_registry_lists_each_rule_once() -> None:
     assert len(RULES) == len(RULES_BY_ID)
+
+
+# ---------------------------------------------------------------------------------------------
+# One rule, one place: registry ↔ catalogue ↔ checks
+
+KYOSO_DIR = Path(planner.__file__).parent / "kyoso"
+
+
+def test_every_rule_has_texts_in_the_catalogue_and_nothing_else_does() -> None:
+    assert sorted(set(CATALOGUE) - set(RULES_BY_ID)) == [], "catalogue entries for rules the registry does not know"
+    assert sorted(set(RULES_BY_ID) - set(CATALOGUE)) == [], "rules without texts in planner/kyoso/messages.py"
+    for rule_id, texts in CATALOGUE.items():
+        assert texts.messages, rule_id
+        assert all(texts.fix) and all(msg.ja and msg.en for msg in texts.messages.values()), rule_id
+
+
+def test_every_rule_is_reported_by_exactly_one_check_of_the_pipeline() -> None:
+    reported = [rule for item in PIPELINE if isinstance(item, Check) for rule in item.rules]
+    assert len(reported) == len(set(reported)), "a rule id listed by two checks"
+    assert sorted(reported) == sorted(RULES_BY_ID)
+    assert set(CHECK_OF_RULE) == set(RULES_BY_ID)
+
+
+def test_checks_build_no_message_inline() -> None:
+    """Findings are made only by messages.emit, from the catalogue."""
+    sources = [KYOSO_DIR / "engine.py", KYOSO_DIR / "graph.py", *sorted((KYOSO_DIR / "checks").glob("*.py"))]
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert "Finding(" not in text, path
+
+
+def test_every_message_variant_and_sme_reason_is_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each catalogue variant is rendered by some rule case (one needs a pack with another scope)."""
+    used: set[tuple[str, str]] = set()
+    reasons: set[str] = set()
+    render, sme_reason = messages.render, messages.sme_reason
+
+    def recording_render(rule_id: str, variant: str = messages.DEFAULT, **fields: Any) -> tuple[str, str, str, str]:
+        used.add((rule_id, variant))
+        return render(rule_id, variant, **fields)
+
+    def recording_reason(key: str, **fields: Any) -> tuple[str, str]:
+        reasons.add(key)
+        return sme_reason(key, **fields)
+
+    monkeypatch.setattr(messages, "render", recording_render)
+    monkeypatch.setattr(kyoso_formulas, "sme_reason", recording_reason)
+    for _, _, plan in CASES:
+        planner.evaluate(load_plan(plan))
+    # cost.subcontract_half in the consortium scope: no bundled pack has it, so change the pack
+    pack = get_pack("kyoso-r4")
+    scope = pack.params.subcontract_scope.model_copy(update={"value": "consortium"})
+    consortium_pack = replace(pack, params=pack.params.model_copy(update={"subcontract_scope": scope}))
+    plan = load_plan(merge_plan(_load_json(BASE_PLAN_PATH), {"costs": [
+        {"id": "c4", "member": "v1", "step": 3, "category": "outsourcing", "payee_external": "外注社",
+         "subcontract": True, "unit_price_yen": 3000000, "quantity": 1}]}))
+    result = evaluate_kyoso(plan, consortium_pack)
+    assert [f.message_ja for f in result.findings if f.rule == "cost.subcontract_half"] == [
+        "consortium(コンソーシアム)のSTEP3下請け委託費 ¥3,000,000 はSTEP3のその他経費 ¥3,000,000 未満(1/2未満)"
+        "でなければなりません。¥1 を対象外にしました(対象 ¥2,999,999)"
+    ]
+    variants = {(rule_id, v) for rule_id, texts in CATALOGUE.items() for v in texts.messages}
+    assert sorted(variants - used) == []
+    # "no_figure_compared" only when a limit has no employee figure, which the packs' validation forbids
+    assert sorted(set(messages.SME_REASONS) - reasons - {"no_figure_compared"}) == []

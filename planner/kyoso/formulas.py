@@ -9,6 +9,7 @@ from collections.abc import Collection
 from fractions import Fraction
 from typing import Literal
 
+from planner.kyoso.messages import sme_reason
 from planner.kyoso.params import KyosoParams, SmeLimit
 from planner.money import floor_mul
 from planner.result import SmeCheck
@@ -117,58 +118,50 @@ def cost_software_cloud_half_limit(other_yen: int, ratio: Fraction) -> int:
 # -- §1 中小企業等 --------------------------------------------------------------------------------
 
 
-def _fmt_yen(v: int) -> str:
-    return f"{v:,}円"
-
-
 def member_not_sme(params: KyosoParams, member: Member) -> SmeCheck:
-    """Does an sme_user meet the 中小企業等 definition?  Capital ≤ limit OR employees ≤ limit."""
+    """Does an sme_user meet the 中小企業等 definition?  Capital ≤ limit OR employees ≤ limit.
+
+    The reasons' texts are :data:`planner.kyoso.messages.SME_REASONS`.
+    """
     if member.deemed_large:
-        return SmeCheck(False, "みなし大企業に該当します", "deemed a large enterprise (みなし大企業)")
+        return SmeCheck(False, *sme_reason("deemed_large"))
     if member.large_enterprise:
-        return SmeCheck(False, "大企業として登録されています", "registered as a large enterprise")
+        return SmeCheck(False, *sme_reason("large_enterprise"))
     limits = params.sme_limits.value
     if member.industry is None:
-        return SmeCheck(False, "業種(industry)が未入力のため判定できません", "no industry given, cannot judge")
-    limit: SmeLimit = limits[member.industry]
+        return SmeCheck(False, *sme_reason("no_industry"))
+    industry = member.industry
+    limit: SmeLimit = limits[industry]
     label = limit.label_ja
     capital_considered = True
     if limit.by_main_industry:
         if member.main_industry is None:
-            return SmeCheck(
-                False,
-                f"{label}は主たる業種(main_industry、①〜⑧)の従業員数基準で判定します。main_industry を入力してください",
-                f"{member.industry} is judged by its main industry's employee limit: give main_industry (①–⑧)",
-            )
+            return SmeCheck(False, *sme_reason("no_main_industry", label=label, industry=industry))
         limit = limits[member.main_industry]
-        label = f"{label}(主たる業種 {limit.label_ja})"
+        label, _ = sme_reason("main_industry_label", label=label, main_label=limit.label_ja, industry=industry)
         capital_considered = False
     elif limit.capital_max_yen is None:
         capital_considered = False
     emp_max = limit.employees_max
     cap_max = limit.capital_max_yen if capital_considered else None
-    if member.employees is not None and emp_max is not None and member.employees <= emp_max:
-        return SmeCheck(
-            True,
-            f"従業員{member.employees:,}人 ≤ {emp_max:,}人({label})",
-            f"{member.employees:,} employees ≤ {emp_max:,} ({member.industry})",
-        )
-    if cap_max is not None and member.capital_yen is not None and member.capital_yen <= cap_max:
-        return SmeCheck(
-            True,
-            f"資本金{_fmt_yen(member.capital_yen)} ≤ {_fmt_yen(cap_max)}({label})",
-            f"capital ¥{member.capital_yen:,} ≤ ¥{cap_max:,} ({member.industry})",
-        )
-    if member.employees is None and (cap_max is None or member.capital_yen is None):
-        what_ja = "従業員数" if cap_max is None else "資本金または従業員数"
-        what_en = "employees" if cap_max is None else "capital or employees"
-        return SmeCheck(False, f"{what_ja}が未入力のため判定できません({label})", f"no {what_en} given, cannot judge")
-    parts_ja = []
-    parts_en = []
-    if member.employees is not None and emp_max is not None:
-        parts_ja.append(f"従業員{member.employees:,}人 > {emp_max:,}人")
-        parts_en.append(f"{member.employees:,} employees > {emp_max:,}")
-    if cap_max is not None and member.capital_yen is not None:
-        parts_ja.append(f"資本金{_fmt_yen(member.capital_yen)} > {_fmt_yen(cap_max)}")
-        parts_en.append(f"capital ¥{member.capital_yen:,} > ¥{cap_max:,}")
-    return SmeCheck(False, "、".join(parts_ja) + f"({label})", "; ".join(parts_en) + f" ({member.industry})")
+    employees, capital = member.employees, member.capital_yen
+    figures = {"label": label, "industry": industry, "employees": employees, "employees_max": emp_max,
+               "capital": capital, "capital_max": cap_max}
+    if employees is not None and emp_max is not None and employees <= emp_max:
+        return SmeCheck(True, *sme_reason("employees_within", **figures))
+    if cap_max is not None and capital is not None and capital <= cap_max:
+        return SmeCheck(True, *sme_reason("capital_within", **figures))
+    if employees is None and (cap_max is None or capital is None):
+        key = "no_employees" if cap_max is None else "no_capital_or_employees"
+        return SmeCheck(False, *sme_reason(key, **figures))
+    employees_over = employees is not None and emp_max is not None
+    capital_over = cap_max is not None and capital is not None
+    if employees_over and capital_over:
+        key = "employees_and_capital_over"
+    elif employees_over:
+        key = "employees_over"
+    elif capital_over:
+        key = "capital_over"
+    else:
+        key = "no_figure_compared"
+    return SmeCheck(False, *sme_reason(key, **figures))
