@@ -32,12 +32,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     from exports.context import ExportError
     from exports.packet import write_export
     from exports.safe_write import OutputRefused, check_not_protected
+    from store.files import store_files
 
     ja = args.lang == "ja"
     plan = _load(args.plan, args.lang)
     out = Path(args.out)
     try:
-        check_not_protected(out, inputs=(Path(args.plan),))
+        check_not_protected(out, inputs=(Path(args.plan),), databases=store_files())
     except OutputRefused as exc:
         _err(exc.message(args.lang))
         return EXIT_UNREADABLE
@@ -52,7 +53,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             return EXIT_UNREADABLE
     started = time.perf_counter()
     try:
-        written = write_export(plan, out, password=password or None, protect=(Path(args.plan),), force=args.force)
+        written = write_export(plan, out, password=password or None, protect=(Path(args.plan),),
+                               databases=tuple(store_files()), force=args.force)
     except OutputRefused as exc:
         _err(exc.message(args.lang))
         return EXIT_UNREADABLE
@@ -82,6 +84,7 @@ def cmd_import_costs(args: argparse.Namespace) -> int:
     from cli import _load
     from exports.costs_import import import_costs
     from exports.safe_write import PLAN, Output, OutputRefused, check_outputs, write_outputs
+    from store.files import store_files
 
     ja = args.lang == "ja"
     plan = _load(args.plan, args.lang)
@@ -91,7 +94,7 @@ def cmd_import_costs(args: argparse.Namespace) -> int:
         _err(f"{out}: フォルダです(ファイル名を指定してください)" if ja else f"{out}: is a folder")
         return EXIT_UNREADABLE
     try:
-        check_outputs([(out, PLAN)], inputs=inputs, force=args.force)
+        check_outputs([(out, PLAN)], inputs=inputs, databases=store_files(), force=args.force)
     except OutputRefused as exc:
         _err(exc.message(args.lang))
         return EXIT_UNREADABLE
@@ -104,7 +107,8 @@ def cmd_import_costs(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     text = json.dumps(report.plan.to_json_dict(), ensure_ascii=False, indent=1) + "\n"
     try:
-        write_outputs([Output(out, PLAN, text.encode("utf-8"))], inputs=inputs, force=args.force)
+        write_outputs([Output(out, PLAN, text.encode("utf-8"))], inputs=inputs, databases=store_files(),
+                      force=args.force)
     except OutputRefused as exc:  # the file changed under us since the check above
         _err(exc.message(args.lang))
         return EXIT_UNREADABLE

@@ -46,13 +46,14 @@ def _fail(lang: str, ja: str, en: str, code: int = EXIT_UNREADABLE) -> int:
 
 def _check_output(out_path: Path, plan_path: Path, force: bool) -> None:
     from exports.safe_write import PLAN, OutputRefused, check_outputs
+    from store.files import store_files
 
     if out_path.exists() and out_path.resolve() == plan_path.resolve():
         raise OutputRefused(
             "出力先が入力ファイルと同じです(入力ファイルは書き換えません)。別のファイル名を指定してください",
             "the output is the input file (the input is never overwritten); name another file",
         )
-    check_outputs([(out_path, PLAN)], inputs=(plan_path,), force=force)
+    check_outputs([(out_path, PLAN)], inputs=(plan_path,), databases=store_files(), force=force)
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
@@ -60,6 +61,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     from exports.safe_write import PLAN, Output, OutputRefused, write_outputs
     from planner.optimize import optimize
     from planner.scenarios import add_scenario, without_scenarios
+    from store.files import store_files
 
     lang = args.lang
     budget: int | None = None
@@ -110,7 +112,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         written = add_scenario(carrier, args.name or keep, without_scenarios(plan), note)
     text = json.dumps(written.to_json_dict(), ensure_ascii=False, indent=1) + "\n"
     try:
-        write_outputs([Output(out_path, PLAN, text.encode("utf-8"))], inputs=(Path(args.plan),), force=args.force)
+        write_outputs([Output(out_path, PLAN, text.encode("utf-8"))], inputs=(Path(args.plan),),
+                      databases=store_files(), force=args.force)
     except OutputRefused as exc:  # the file changed under us since the check above
         return _fail(lang, exc.ja, exc.en)
     except OSError as exc:

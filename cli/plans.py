@@ -165,7 +165,8 @@ def cmd_restore(args: argparse.Namespace, store: Any, access: Any) -> int:
 
 
 def cmd_export(args: argparse.Namespace, store: Any, access: Any) -> int:
-    from exports.safe_write import PLAN, Output, OutputRefused, check_outputs, store_files, write_outputs
+    from exports.safe_write import PLAN, Output, OutputRefused, check_outputs, write_outputs
+    from store.files import store_files
 
     lang = _lang(args)
     out = Path(args.output) if args.output else None

@@ -165,7 +165,7 @@ def export_outputs(packet: Packet, out_dir: Path) -> list[Output]:
 
 
 def write_export(plan: Plan, out_dir: Path, password: str | None = None,
-                 protect: tuple[Path, ...] = (), *, databases: tuple[Path, ...] | None = None,
+                 protect: tuple[Path, ...] = (), *, databases: tuple[Path, ...] = (),
                  force: bool = False) -> list[Path]:
     """Write the documents, the zip and the .eml into ``out_dir`` (exports/safe_write.py).
 

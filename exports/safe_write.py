@@ -50,7 +50,6 @@ _KIND_TEXT = {
 }
 _MAX_PLAN_BYTES = 64 * 1024 * 1024  # larger files are not recognised as plans (then --force is needed)
 _HEAD_BYTES = 64 * 1024
-SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 class OutputRefused(Exception):
@@ -73,30 +72,6 @@ class Output:
 
 
 # -- what is protected ---------------------------------------------------------------------------------
-
-
-def sqlite_files(url: str | None) -> list[Path]:
-    """The SQLite database of ``url`` and its companion files; [] for PostgreSQL, memory or a bad URL."""
-    if not url:
-        return []
-    try:
-        from sqlalchemy.engine import make_url
-
-        parsed = make_url(url)
-    except Exception:  # a URL we cannot parse names no file we could protect
-        return []
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        return []
-    base = Path(parsed.database)
-    return [base.with_name(base.name + suffix) for suffix in SQLITE_COMPANIONS]
-
-
-def store_files(extra_urls: Iterable[str | None] = ()) -> list[Path]:
-    """The configured store's database files (``KYOSO_DATABASE_URL`` / ``$KYOSO_DATA_DIR``) and ``extra_urls``'."""
-    from store.config import database_url, normalize_url
-
-    urls = [database_url(), *(normalize_url(u) for u in extra_urls if u)]
-    return [p for u in dict.fromkeys(urls) for p in sqlite_files(u)]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -183,9 +158,9 @@ def is_own_output(path: Path, kind: str) -> bool:
 # -- checking ---------------------------------------------------------------------------------------------
 
 
-def check_not_protected(path: Path, *, inputs: Iterable[Path] = (), databases: Iterable[Path] | None = None) -> None:
+def check_not_protected(path: Path, *, inputs: Iterable[Path] = (), databases: Iterable[Path] = ()) -> None:
     """Raise :class:`OutputRefused` if ``path`` is an input file or the plan store's database (never written)."""
-    databases = store_files() if databases is None else [Path(p) for p in databases]
+    databases = [Path(p) for p in databases]
     for src in inputs:
         if _same(path, Path(src)):
             raise OutputRefused(
@@ -201,10 +176,10 @@ def check_not_protected(path: Path, *, inputs: Iterable[Path] = (), databases: I
 
 
 def check_outputs(targets: Iterable[tuple[Path, str]], *, inputs: Iterable[Path] = (),
-                  databases: Iterable[Path] | None = None, force: bool = False) -> None:
+                  databases: Iterable[Path] = (), force: bool = False) -> None:
     """Raise :class:`OutputRefused` for the first target that must not be written (see the module doc)."""
     inputs = [Path(p) for p in inputs]
-    databases = store_files() if databases is None else [Path(p) for p in databases]
+    databases = [Path(p) for p in databases]
     for path, kind in targets:
         check_not_protected(path, inputs=inputs, databases=databases)
         if path.is_dir():
@@ -277,7 +252,7 @@ def write_files(files: Mapping[Path, bytes]) -> list[Path]:
 
 
 def write_outputs(outputs: Iterable[Output], *, inputs: Iterable[Path] = (),
-                  databases: Iterable[Path] | None = None, force: bool = False) -> list[Path]:
+                  databases: Iterable[Path] = (), force: bool = False) -> list[Path]:
     """Check every output (:func:`check_outputs`), then write them all (:func:`write_files`)."""
     outputs = list(outputs)
     check_outputs(((o.path, o.kind) for o in outputs), inputs=inputs, databases=databases, force=force)
