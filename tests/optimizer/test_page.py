@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import planner
 from schemas import Plan, load_plan
+from tests.app.helpers import shown
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "scenarios.py")
@@ -43,7 +44,7 @@ def test_optimise_and_keep_the_result_as_a_scenario(sample_plan_dict: dict[str, 
     at = _app(plan)
     _button(at, "最適化する").click().run()
     assert not at.exception, at.exception
-    assert any("補助金 ¥10,913,332 → ¥21,826,665" in s.value for s in at.success)
+    assert any("補助金 ¥10,913,332 → ¥21,826,665" in shown(s.value) for s in at.success)
     assert any("ユーザ人件費" in m.value or "下請け委託費" in m.value for m in at.markdown)
     _button(at, "結果をシナリオとして追加").click().run()
     new_plan: Plan = at.session_state["plan"]
