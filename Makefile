@@ -15,11 +15,13 @@ run: setup
 
 test: setup-test
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports --no-cache
 	$(PY) -m mypy planner schemas cli store
 	$(PY) -m pytest -q
 
 lint:
 	$(PY) -m ruff check .
+	.venv/bin/lint-imports --no-cache
 
 typecheck:
 	$(PY) -m mypy planner schemas cli store

@@ -19,11 +19,12 @@ import pandas as pd
 import streamlit as st
 
 import planner
+from planner import load_application, load_plan
 from planner.itdonyu.compare import Comparison, compare_programmes
 from planner.itdonyu.result import ItdonyuResult, percent_text
 from planner.money import yen
-from schemas import Plan, PlanLoadError, load_plan
-from schemas.itdonyu import FORMAT, KINDS, Application, load_application
+from schemas import Plan, PlanLoadError
+from schemas.itdonyu import FORMAT, KINDS, Application
 from ui.fmt import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 import planner
-from schemas import PlanLoadError, load_plan
+from planner import load_plan
+from schemas import PlanLoadError
 from store import Access, AccessDenied, NotFound, Store, StoreError
 from ui import fmt, state
 from ui import store_bridge as bridge

@@ -202,7 +202,7 @@ def _error(report: Report, section: str, what: str, exc: BaseException) -> None:
 
 def bench_evaluate(report: Report) -> None:
     import planner
-    from schemas import load_plan
+    from planner import load_plan
 
     cfg = report.config
     out: dict[str, Any] = {"sizes": {}}
@@ -258,7 +258,7 @@ def _exponents(report: Report, section: str, out: dict[str, Any], limit: float |
 
 
 def bench_load(report: Report) -> None:
-    from schemas import load_plan
+    from planner import load_plan
 
     cfg = report.config
     out: dict[str, Any] = {"sizes": {}}
@@ -520,7 +520,7 @@ def _xlsx_bytes(produced: Any, out_dir: Path) -> bytes | None:
 
 
 def _export_plans(cfg: Config) -> dict[str, Any]:
-    from schemas import load_plan
+    from planner import load_plan
 
     return {"sample plan": load_plan(SAMPLE_PLAN), f"{cfg.app_lines:,} lines": load_plan(plan_dict(cfg.app_lines, cfg.seed))}
 
@@ -571,7 +571,7 @@ OPTIMIZE_CANDIDATES: tuple[tuple[str, str], ...] = (
 
 
 def bench_optimize(report: Report) -> None:
-    from schemas import load_plan
+    from planner import load_plan
 
     cfg = report.config
     found = _probe(OPTIMIZE_CANDIDATES)
@@ -619,7 +619,7 @@ def _bench_optimize_all_flex(report: Report, fn: Any, name: str) -> None:
     """Issue 7's own case: 2,000 lines, every line flexible (tests/optimizer/plans.py), the plans that
     reach the cap and the same plans with line sizes ÷40, where the cap does not bind and the members'
     floors and the hours lattice decide the last yen; median over the seeds' runs."""
-    from schemas import load_plan
+    from planner import load_plan
     from tests.optimizer.plans import generated_plan
 
     cfg = report.config

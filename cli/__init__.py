@@ -41,8 +41,8 @@ def _print_json(obj: Any) -> None:
 
 def _load(path: str, lang: str) -> Any:
     """Load a plan or exit 2 with the loader's message on stderr."""
+    from planner import load_plan_or_application
     from schemas import PlanLoadError
-    from schemas.itdonyu import load_plan_or_application
 
     try:  # read once, bounded; an itdonyu-application/… file (IT導入補助金) is told from its bytes
         return load_plan_or_application(path)

@@ -85,7 +85,8 @@ def cmd_list(args: argparse.Namespace, store: Any, access: Any) -> int:
 
 
 def cmd_new(args: argparse.Namespace, store: Any, access: Any) -> int:
-    from schemas import PlanLoadError, load_plan
+    from planner import load_plan
+    from schemas import PlanLoadError
 
     try:
         plan = load_plan(args.file)
@@ -121,8 +122,8 @@ def cmd_show(args: argparse.Namespace, store: Any, access: Any) -> int:
         _print_json(data)
         return EXIT_OK
     import planner
+    from planner import load_plan
     from planner.money import yen
-    from schemas import load_plan
 
     summary = planner.evaluate(load_plan(data)).summary_dict(lang)
     rows = [

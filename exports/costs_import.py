@@ -35,8 +35,9 @@ from openpyxl.xml.functions import iterparse
 import planner
 from exports.application import MEMBER_ID_LABEL, TOTAL_LABEL
 from exports.common import CATEGORY_LABELS
+from planner import load_plan
 from planner.result import Result
-from schemas import PlanLoadError, load_plan
+from schemas import PlanLoadError
 from schemas.loader import InputRefused, read_bounded
 from schemas.plan import CATEGORIES, CostLine, Plan
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, overload
 
-import schemas.loader as _loader
 from planner import itdonyu as _itdonyu  # noqa: F401  (registers the IT導入補助金 engine's parameter model)
 from planner import kyoso as _kyoso  # noqa: F401  (registers the engine's parameter model)
 from planner.itdonyu.engine import evaluate_itdonyu
 from planner.itdonyu.result import ItdonyuResult
 from planner.kyoso.engine import evaluate_kyoso
+from planner.loading import kyoso_pack_ids, load_application, load_plan, load_plan_or_application
 from planner.pack import PackError, RulePack, available_pack_ids, get_pack, load_all_packs
 from planner.result import Finding, LineResult, MemberResult, RatioCheck, Reduction, Result
 from schemas.itdonyu import Application
@@ -24,15 +24,6 @@ _ENGINES: dict[str, Callable[[Any, RulePack[Any]], Result | ItdonyuResult]] = {
     "kyoso": evaluate_kyoso,
     "itdonyu": evaluate_itdonyu,
 }
-
-
-
-def kyoso_pack_ids() -> list[str]:
-    """The rule packs a ``kyoso-plan/1`` file may name (other engines read other file formats)."""
-    return [pid for pid in available_pack_ids() if get_pack(pid).header.engine == "kyoso"]
-
-
-_loader.known_programs = kyoso_pack_ids
 
 
 @overload
@@ -60,5 +51,9 @@ __all__ = [
     "available_pack_ids",
     "evaluate",
     "get_pack",
+    "kyoso_pack_ids",
     "load_all_packs",
+    "load_application",
+    "load_plan",
+    "load_plan_or_application",
 ]

@@ -15,9 +15,10 @@ from typing import Any
 
 import planner
 from planner.kyoso import formulas as fx
+from planner.loading import load_plan
 from planner.money import yen
 from planner.result import Finding, Result
-from schemas.loader import PlanLoadError, load_plan
+from schemas.loader import PlanLoadError
 from schemas.plan import METHODS, Plan, Scenario
 
 RATIO_RULES = ("cost.subcontract_half", "cost.user_labour_third", "cost.software_cloud_half")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -435,11 +435,9 @@ class Application(_Model):
 # ---------------------------------------------------------------------------------------------
 # Loading
 
-#: Set by the engine: program id → the frames its pack offers (only packs of engine ``itdonyu``).
-pack_frames: Callable[[], dict[str, list[str]]] | None = None
 
 
-def _validate(data: Any, source: str) -> Application:
+def _validate(data: Any, source: str, frames: Mapping[str, Sequence[str]] | None = None) -> Application:
     if not isinstance(data, dict):
         raise PlanLoadError(
             [Problem("$", "申請ファイルはJSONオブジェクトでなければなりません", "an application must be a JSON object")],
@@ -465,8 +463,7 @@ def _validate(data: Any, source: str) -> Application:
         raise PlanLoadError(problems, source, hidden=max(0, len(errors) - MAX_PROBLEMS)) from None
     except RecursionError:
         raise PlanLoadError([Problem("$", "JSON の入れ子が深すぎます", "the JSON is nested too deeply")], source) from None
-    if pack_frames is not None:
-        frames = pack_frames()
+    if frames is not None:
         if app.program not in frames:
             raise PlanLoadError(
                 [
@@ -493,20 +490,23 @@ def _validate(data: Any, source: str) -> Application:
 
 
 def load_application(
-    source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None
+    source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None,
+    frames: Mapping[str, Sequence[str]] | None = None,
 ) -> Application:
     """Read and validate an ``itdonyu-application/1`` file (path, bytes or parsed JSON object).
 
+    ``frames``: rule pack id → the frames it offers; the data model knows no rule packs, so the caller passes
+    them (``planner.load_application`` passes the engine's); ``None`` leaves ``program``/``frame`` unchecked.
     Raises :class:`PlanLoadError` (JSON path + ja/en message) and nothing else for bad input.
     """
     if isinstance(source, dict):
-        return _validate(source, name or "<application>")
+        return _validate(source, name or "<application>", frames)
     if isinstance(source, bytes | bytearray):
         label = name or "<application>"
-        return _validate(_parse_json(bytes(source), label), label)
+        return _validate(_parse_json(bytes(source), label), label, frames)
     path = Path(source)
     label = name or str(path)
-    return _validate(_parse_json(read_file_bytes(path, label), label), label)
+    return _validate(_parse_json(read_file_bytes(path, label), label), label, frames)
 
 
 def sniff_format(source: str | Path | bytes | bytearray) -> str | None:
@@ -533,16 +533,18 @@ def sniff_format(source: str | Path | bytes | bytearray) -> str | None:
     return fmt if isinstance(fmt, str) and fmt.startswith("itdonyu-application/") else None
 
 
-def load_plan_or_application(path: str | Path) -> Any:
+def load_plan_or_application(path: str | Path, *, programs: Collection[str] | None = None,
+                              frames: Mapping[str, Sequence[str]] | None = None) -> Any:
     """A ``kyoso-plan/1`` plan or an ``itdonyu-application/1`` file, read once through the bounded reader.
 
+    ``programs`` / ``frames``: the rule packs the caller knows (see :func:`load_plan`, :func:`load_application`).
     Raises :class:`PlanLoadError` (a device, FIFO, folder or too large file included) and nothing else.
     """
     label = str(Path(path))
     raw = read_file_bytes(Path(path), label)
     if sniff_format(raw) is not None:
-        return load_application(raw, name=label)
-    return load_plan(raw, name=label)
+        return load_application(raw, name=label, frames=frames)
+    return load_plan(raw, name=label, programs=programs)
 
 
 def application_json_schema() -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,8 +25,6 @@ MAX_PLAN_BYTES = 64 * 1024 * 1024
 MAX_PROBLEMS = 20
 READ_CHUNK_BYTES = 1024 * 1024
 
-#: Set by the rules engine: the ids of the rule packs a plan may name in ``program``.
-known_programs: Callable[[], list[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +327,7 @@ def _utf8_ok(text: str) -> bool:
     return True
 
 
-def _validate(data: Any, source: str) -> Plan:
+def _validate(data: Any, source: str, programs: Collection[str] | None = None) -> Plan:
     if not isinstance(data, dict):
         raise PlanLoadError(
             [Problem("$", "計画はJSONオブジェクトでなければなりません", "a plan must be a JSON object")], source
@@ -358,8 +356,8 @@ def _validate(data: Any, source: str) -> Plan:
         raise PlanLoadError(
             [Problem("$", "JSON の入れ子が深すぎます", "the JSON is nested too deeply")], source
         ) from None
-    if known_programs is not None:
-        ids = known_programs()
+    if programs is not None:
+        ids = list(programs)
         if plan.program not in ids:
             raise PlanLoadError(
                 [
@@ -445,21 +443,24 @@ def read_file_bytes(path: Path, label: str, limit: int = MAX_PLAN_BYTES) -> byte
         raise PlanLoadError([Problem("$", exc.ja, exc.en)], label) from None
 
 
-def load_plan(source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None) -> Plan:
+def load_plan(source: str | Path | bytes | bytearray | dict[str, Any], *, name: str | None = None,
+              programs: Collection[str] | None = None) -> Plan:
     """Read and validate a plan.
 
     ``source`` is a file path, the file's bytes, or an already parsed JSON object (the app's edits).
+    ``programs``: the rule pack ids a plan may name in ``program`` — the data model knows no rule packs, so
+    the caller passes them (``planner.load_plan`` passes the engine's); ``None`` leaves ``program`` unchecked.
     Raises :class:`PlanLoadError` and nothing else for bad input; the file is only ever read.
     """
     if isinstance(source, dict):
-        return _validate(source, name or "<plan>")
+        return _validate(source, name or "<plan>", programs)
     if isinstance(source, bytes | bytearray):
         label = name or "<plan>"
-        return _validate(_parse_json(bytes(source), label), label)
+        return _validate(_parse_json(bytes(source), label), label, programs)
     path = Path(source)
     label = name or str(path)
     raw = read_file_bytes(path, label)
-    return _validate(_parse_json(raw, label), label)
+    return _validate(_parse_json(raw, label), label, programs)
 
 
 def plan_json_schema() -> dict[str, Any]:

@@ -88,7 +88,7 @@ def normalised(plan: dict[str, Any]) -> dict[str, Any]:
     Two plans that mean the same are equal here, whatever keys their files spelled out, so the access check
     compares meaning, not spelling.  ``plan`` must already be valid (the store validates every save first).
     """
-    from schemas import load_plan
+    from planner import load_plan
 
     return load_plan(plan).model_dump(mode="json", by_alias=True)
 

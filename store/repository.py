@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from schemas import Plan, PlanLoadError, load_plan
+from planner import load_plan
+from schemas import Plan, PlanLoadError
 from store import config
 from store.access import Access, AccessDenied, StoreError, check_edit, hash_token, valid_role
 from store.db import make_engine, read_tx, write_tx

@@ -47,8 +47,9 @@ from typing import Any
 import streamlit as st
 
 import planner
+from planner import load_plan
 from planner.result import Result
-from schemas import Plan, PlanLoadError, Problem, load_plan
+from schemas import Plan, PlanLoadError, Problem
 from ui.fmt import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent

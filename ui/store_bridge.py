@@ -40,7 +40,8 @@ from typing import Any
 
 import streamlit as st
 
-from schemas import Plan, PlanLoadError, load_plan
+from planner import load_plan
+from schemas import Plan, PlanLoadError
 from store import (
     Access,
     AccessDenied,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import schemas.itdonyu as _schema
 from planner.itdonyu.params import ItdonyuParams
 from planner.pack import available_pack_ids, get_pack, register_engine
 
@@ -10,7 +9,7 @@ register_engine("itdonyu", ItdonyuParams)
 
 
 def pack_frames() -> dict[str, list[str]]:
-    """IT導入補助金 pack id → the frame ids it offers (the loader checks ``program`` and ``frame`` with it)."""
+    """IT導入補助金 pack id → the frame ids it offers (``planner.load_application`` passes it to the loader)."""
     out: dict[str, list[str]] = {}
     for pid in available_pack_ids():
         pack = get_pack(pid)
@@ -18,5 +17,3 @@ def pack_frames() -> dict[str, list[str]]:
             out[pid] = list(pack.params.frames())
     return out
 
-
-_schema.pack_frames = pack_frames

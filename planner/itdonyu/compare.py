@@ -18,9 +18,10 @@ from typing import Any
 from planner import evaluate
 from planner.itdonyu.engine import evaluate_itdonyu
 from planner.itdonyu.result import ItdonyuResult
+from planner.loading import load_application
 from planner.pack import get_pack
 from planner.result import Finding, Result
-from schemas.itdonyu import FUNCTIONS, PROCESSES, Application, load_application
+from schemas.itdonyu import FUNCTIONS, PROCESSES, Application
 from schemas.plan import CostLine, Plan
 
 #: errors that the estimate assumes will be met (the 共創型 plan cannot show them either way)

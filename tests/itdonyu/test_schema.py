@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-import planner  # noqa: F401  (the engine tells the loader which packs and frames exist)
+from planner import load_application  # the schemas' loader with the engine's packs and frames passed in
 from schemas import PlanLoadError
-from schemas.itdonyu import FORMAT, application_json_schema, load_application, sniff_format
+from schemas.itdonyu import FORMAT, application_json_schema, sniff_format
 from tests.conftest import EXAMPLES
 from tests.itdonyu.apps import TOOLS, company, individual
 
