@@ -20,7 +20,7 @@ from planner import scenarios as sc
 from planner.kyoso.engine import ROLE_JA
 from planner.optimize import OptimizeResult, optimize
 from schemas import METHODS, Plan
-from ui import fmt, state
+from ui import fmt, state, store_bridge
 from ui.charts import FONT
 from ui.i18n import pick
 
@@ -171,7 +171,7 @@ def _list_and_compare(plan: Plan) -> None:
                 L("col.own"): col.result.own_funds_yen,
                 L("col.errors"): col.result.count("error"),
                 L("col.warnings"): col.result.count("warning"),
-                L("col.created"): (s.created or "") if s else "",
+                L("col.created"): store_bridge.when(s.created) if s and s.created else "",
                 L("col.note"): (s.note or "") if s else "",
             }
         )
