@@ -459,3 +459,19 @@ def test_every_message_variant_and_sme_reason_is_reached(monkeypatch: pytest.Mon
     assert sorted(variants - used) == []
     # "no_figure_compared" only when a limit has no employee figure, which the packs' validation forbids
     assert sorted(set(messages.SME_REASONS) - reasons - {"no_figure_compared"}) == []
+
+
+def test_itdonyu_rules_have_texts_in_their_catalogue_and_nothing_else_does() -> None:
+    from planner.itdonyu import messages as itd_messages
+    from planner.itdonyu.rules import RULES as ITD_RULES
+
+    ids = {r.id for r in ITD_RULES}
+    assert sorted(set(itd_messages.CATALOGUE) - ids) == []
+    assert sorted(ids - set(itd_messages.CATALOGUE)) == []
+    silent = {rule_id for rule_id, texts in itd_messages.CATALOGUE.items() if not texts.messages}
+    assert silent == {"group.analysis_without_members"}, "registered rules the IT導入 engine never reports"
+    for key in itd_messages.FRAGMENTS:
+        family = key.split(":")[0]
+        assert family in ids or any(i.startswith(family + ".") for i in ids), key
+    engine_source = (Path(planner.__file__).parent / "itdonyu" / "engine.py").read_text(encoding="utf-8")
+    assert "Finding(" not in engine_source

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from planner.itdonyu import formulas as fx
+from planner.itdonyu.messages import FUNCTION_JA, KIND_JA, ROLE_JA, emit, fragment
 from planner.itdonyu.params import FrameSpec, ItdonyuParams, ProductivitySpec
 from planner.itdonyu.result import (
     GrowthCheck,
@@ -23,35 +24,16 @@ from planner.itdonyu.result import (
     percent_text,
     ratio_text,
 )
-from planner.itdonyu.rules import severity
 from planner.money import share_largest_remainder
 from planner.pack import PackError, RulePack
 from planner.result import Finding
 from schemas.itdonyu import Application, Member
 
-KIND_JA = {
-    "software": "ソフトウェア購入費",
-    "cloud": "クラウド利用費",
-    "option": "オプション",
-    "service": "役務(導入関連費)",
-    "hardware_pc": "ハードウェア(PC・タブレット等)",
-    "hardware_register": "ハードウェア(レジ・券売機等)",
-    "hardware_other": "ハードウェア(AIカメラ・ビーコン等)",
-    "security_service": "サービス利用料(お助け隊)",
-    "admin": "事務費",
-    "expert": "外部専門家謝金・旅費",
-}
 SOFTWARE_KINDS = ("software", "cloud", "option", "service")
-ROLE_JA = {"applicant": "申請者", "representative": "代表事業者", "participant": "参画事業者"}
-FUNCTION_JA = {"accounting": "会計", "ordering": "受発注", "payment": "決済", "ec": "EC"}
 
 
 def _y(v: int) -> str:
     return f"¥{v:,}"
-
-
-def _f(rule: str, ja: str, en: str, refs: list[str], fix_ja: str = "", fix_en: str = "", yen: int | None = None) -> Finding:
-    return Finding(rule, severity(rule), ja, en, tuple(refs), fix_ja, fix_en, yen)
 
 
 class _Run:
@@ -104,26 +86,13 @@ class _Run:
             self.small[m.id] = small.small
             if small.small:
                 self.add(
-                    _f(
-                        "applicant.small_business",
-                        f"{m.name}は小規模事業者です: {small.reason_ja}",
-                        f"{m.id} is a 小規模事業者: {small.reason_en}",
-                        [m.id],
-                    )
+                    emit("applicant.small_business", refs=[m.id], member=m.id, name=m.name,
+                         reason_ja=small.reason_ja, reason_en=small.reason_en)
                 )
             rep_type = m.representative_type or "sme"
             needs_sme = m.role != "representative" or rep_type == "sme"
             if m.role == "representative" and f.group is not None and rep_type not in f.group.representative_types:
-                self.add(
-                    _f(
-                        "group.representative_type",
-                        f"代表事業者 {m.name} の種類 {rep_type} は認められていません",
-                        f"the representative {m.id} is of a type the frame does not allow ({rep_type})",
-                        [m.id],
-                        "中小企業・小規模事業者等、商店街組合等、商工会又は商工会議所を代表事業者にしてください",
-                        "make an SME, a 商店街 organisation, a 商工会 or a 商工会議所 the representative",
-                    )
-                )
+                self.add(emit("group.representative_type", refs=[m.id], member=m.id, name=m.name, rep_type=rep_type))
             if needs_sme:
                 check = fx.applicant_not_sme(self.p, m)
                 im.sme = check
@@ -131,41 +100,22 @@ class _Run:
                     if f.rate_large is not None and not self.group:
                         self.large_rate = True
                         self.add(
-                            _f(
-                                "applicant.large_enterprise_rate",
-                                f"{m.name}は中小企業等に該当しません({check.reason_ja})。この類型では補助率 {ratio_text(f.rate_large)} です",
-                                f"{m.id} is not an SME ({check.reason_en}); this frame pays {ratio_text(f.rate_large)}",
-                                [m.id],
-                            )
+                            emit("applicant.large_enterprise_rate", refs=[m.id], member=m.id, name=m.name,
+                                 reason_ja=check.reason_ja, reason_en=check.reason_en, rate=ratio_text(f.rate_large))
                         )
                     else:
                         self.excluded[m.id] = "applicant.not_sme"
                         im.counted = False
                         self.add(
-                            _f(
-                                "applicant.not_sme",
-                                f"{ROLE_JA[m.role]} {m.name} は中小企業等に該当しません: {check.reason_ja}",
-                                f"the {m.role} {m.id} is not an SME: {check.reason_en}",
-                                [m.id],
-                                "業種・資本金・従業員数を確認してください(中小企業等でなければ申請できません)",
-                                "check industry, capital and employees (only SMEs may apply)",
-                            )
+                            emit("applicant.not_sme", refs=[m.id], member=m.id, name=m.name, role=m.role,
+                                 role_ja=ROLE_JA[m.role], reason_ja=check.reason_ja, reason_en=check.reason_en)
                         )
             if m.role == "participant":
                 uses = m.uses_tools if m.uses_tools is not None else m.id in has_lines
                 if not uses:
                     self.excluded.setdefault(m.id, "group.participant_without_tools")
                     im.counted = False
-                    self.add(
-                        _f(
-                            "group.participant_without_tools",
-                            f"参画事業者 {m.name} はITツールを利用しないため、グループ構成員に数えません",
-                            f"the participant {m.id} does not use the tools and is not counted as a member",
-                            [m.id],
-                            "参画事業者がITツールを利用する計画にするか、グループから外してください",
-                            "have the participant use the tools, or take it out of the group",
-                        )
-                    )
+                    self.add(emit("group.participant_without_tools", refs=[m.id], member=m.id, name=m.name))
 
     # ------------------------------------------------------------------------------- §2 lines
     def build_lines(self) -> None:
@@ -186,17 +136,10 @@ class _Run:
             allowed = analysis_kinds if expense == "b" else kinds_ok
             if ln.kind not in allowed:
                 self.trim(line, "cost.kind_not_eligible", line.eligible_yen)
-                where = {"a": "(a)基盤導入経費", "b": "(b)消費動向等分析経費"}.get(expense or "", f.name_ja)
                 self.add(
-                    _f(
-                        "cost.kind_not_eligible",
-                        f"経費 {ln.id}: {KIND_JA[ln.kind]}は{where}の補助対象経費ではありません",
-                        f"line {ln.id}: {ln.kind} is not an eligible cost of {where if expense else f.name_en}",
-                        [ln.id],
-                        "対象の経費区分か別の枠で申請してください",
-                        "claim it under an eligible kind or another frame",
-                        line.claimed_yen,
-                    )
+                    emit("cost.kind_not_eligible", f"expense_{expense}" if expense else "frame", refs=[ln.id],
+                         yen_removed=line.claimed_yen, line=ln.id, kind=ln.kind, kind_ja=KIND_JA[ln.kind],
+                         frame_ja=f.name_ja, frame_en=f.name_en)
                 )
                 continue
             tool = tools.get(ln.tool) if ln.tool is not None else None
@@ -210,15 +153,10 @@ class _Run:
             ):
                 self.trim(line, "cost.tool_not_eligible", line.eligible_yen)
                 self.add(
-                    _f(
-                        "cost.tool_not_eligible",
-                        f"経費 {ln.id}: ツール {tool.name} は{'・'.join(FUNCTION_JA[x] for x in f.function_set)}の機能を持たないため対象外です",
-                        f"line {ln.id}: the tool {tool.id} has none of the functions {', '.join(f.function_set)}",
-                        [ln.id, tool.id],
-                        "対象機能を持つツールの経費だけを計上してください" + ("(複数社連携では(b)消費動向等分析経費)" if self.group else ""),
-                        "claim only tools with the frame's functions" + (" (in 複数社連携: as (b))" if self.group else ""),
-                        line.claimed_yen,
-                    )
+                    emit("cost.tool_not_eligible", "group" if self.group else "default", refs=[ln.id, tool.id],
+                         yen_removed=line.claimed_yen, line=ln.id, tool=tool.id, tool_name=tool.name,
+                         functions_ja="・".join(FUNCTION_JA[x] for x in f.function_set),
+                         functions=", ".join(f.function_set))
                 )
                 continue
             max_months = f.cloud_max_months
@@ -231,40 +169,15 @@ class _Run:
             if f.requires_security_listed and (tool is None or not tool.security_listed):
                 self.trim(line, "tool.security_not_listed", line.eligible_yen)
                 self.add(
-                    _f(
-                        "tool.security_not_listed",
-                        f"経費 {ln.id}: サービス{'(' + tool.name + ')' if tool else ''}がサイバーセキュリティお助け隊サービスリストに掲載されていません",
-                        f"line {ln.id}: the service is not on IPA's サイバーセキュリティお助け隊 list",
-                        [ln.id, *([tool.id] if tool else [])],
-                        "リスト掲載のサービスを選び、tools[].security_listed を true にしてください",
-                        "choose a listed service (tools[].security_listed: true)",
-                        line.claimed_yen,
-                    )
+                    emit("tool.security_not_listed", "tool" if tool else "no_tool", refs=[ln.id, *([tool.id] if tool else [])],
+                         yen_removed=line.claimed_yen, line=ln.id, tool_name=tool.name if tool else "")
                 )
                 continue
             if f.e_trade_share:
                 if tool is None or not tool.free_counterparty_accounts or "ordering" not in tool.functions:
-                    self.add(
-                        _f(
-                            "tool.e_trade_accounts",
-                            f"経費 {ln.id}: 電子取引類型のツールは受発注機能を持ち、受注側に無償でアカウントを発行できるものです",
-                            f"line {ln.id}: the e-trade tool must have the ordering function and give counterparties free accounts",
-                            [ln.id, *([tool.id] if tool else [])],
-                            "tools[] に functions: [\"ordering\"] と free_counterparty_accounts: true を指定してください",
-                            'set functions: ["ordering"] and free_counterparty_accounts: true on the tool',
-                        )
-                    )
+                    self.add(emit("tool.e_trade_accounts", "tool", refs=[ln.id, *([tool.id] if tool else [])], line=ln.id))
                 elif tool.counterparty_accounts_total is None or tool.counterparty_accounts_sme is None:
-                    self.add(
-                        _f(
-                            "tool.e_trade_accounts",
-                            f"経費 {ln.id}: 受注側のアカウント総数と中小企業等に供与する数がありません",
-                            f"line {ln.id}: the counterparty account counts (total, SME) are missing",
-                            [ln.id, tool.id],
-                            "counterparty_accounts_total と counterparty_accounts_sme を指定してください",
-                            "give counterparty_accounts_total and counterparty_accounts_sme",
-                        )
-                    )
+                    self.add(emit("tool.e_trade_accounts", "counts", refs=[ln.id, tool.id], line=ln.id))
                 else:
                     keep = fx.cost_e_trade_share(
                         line.eligible_yen, tool.counterparty_accounts_sme, tool.counterparty_accounts_total
@@ -274,30 +187,15 @@ class _Run:
                         self.trim(line, "cost.e_trade_share", line.eligible_yen - keep)
         if term_lines:
             yen = sum(t[3] for t in term_lines)
-            detail_ja = "、".join(f"{i}: {mo}か月→{mx}か月" for i, mo, mx, _ in term_lines)
-            detail_en = ", ".join(f"{i}: {mo} → {mx} months" for i, mo, mx, _ in term_lines)
+            details = [fragment("cost.term_limit:line", line=i, months=mo, max_months=mx) for i, mo, mx, _ in term_lines]
             self.add(
-                _f(
-                    "cost.term_limit",
-                    f"利用料は上限の月数分までが対象です({detail_ja})。{_y(yen)} を対象外にしました",
-                    f"fees count up to the frame's term ({detail_en}); {_y(yen)} removed",
-                    [t[0] for t in term_lines],
-                    "対象期間を上限の月数にしてください",
-                    "claim at most the frame's term",
-                    yen,
-                )
+                emit("cost.term_limit", refs=[t[0] for t in term_lines], yen_removed=yen,
+                     detail_ja="、".join(d[0] for d in details), detail_en=", ".join(d[1] for d in details),
+                     removed=_y(yen))
             )
         if share_lines:
             yen = self.trimmed_yen("cost.e_trade_share")
-            self.add(
-                _f(
-                    "cost.e_trade_share",
-                    f"受注側アカウントのうち中小企業等に供与する割合を乗じた額が対象です。{_y(yen)} を対象外にしました",
-                    f"only the share of accounts given to SME counterparties is eligible; {_y(yen)} removed",
-                    share_lines,
-                    yen=yen,
-                )
-            )
+            self.add(emit("cost.e_trade_share", refs=share_lines, yen_removed=yen, removed=_y(yen)))
         self._service_cap()
         self._hardware_with_software()
 
@@ -314,15 +212,8 @@ class _Run:
                 self.trim(ln, "cost.service_cap", ln.eligible_yen - keep)
             if removed:
                 self.add(
-                    _f(
-                        "cost.service_cap",
-                        f"{mid}: 役務の補助対象経費は {_y(cap)} が上限です。{_y(removed)} を対象外にしました",
-                        f"{mid}: 役務 count up to {_y(cap)}; {_y(removed)} removed",
-                        [ln.id for ln in svc],
-                        "役務の計上額を上限内にしてください",
-                        "keep the 役務 within the cap",
-                        removed,
-                    )
+                    emit("cost.service_cap", refs=[ln.id for ln in svc], yen_removed=removed, member=mid, cap=_y(cap),
+                         removed=_y(removed))
                 )
 
     def _hardware_with_software(self) -> None:
@@ -337,15 +228,7 @@ class _Run:
                 for ln in hw:
                     self.trim(ln, "hardware.without_software", ln.eligible_yen)
                 self.add(
-                    _f(
-                        "hardware.without_software",
-                        f"{mid}: ハードウェアは対象ソフトウェアとあわせて導入する場合のみ対象です。{_y(yen)} を対象外にしました",
-                        f"{mid}: hardware is eligible only with eligible software; {_y(yen)} removed",
-                        [ln.id for ln in hw],
-                        "会計・受発注・決済のソフトウェアとあわせて申請してください",
-                        "apply together with eligible software",
-                        yen,
-                    )
+                    emit("hardware.without_software", refs=[ln.id for ln in hw], yen_removed=yen, member=mid, removed=_y(yen))
                 )
 
     # ------------------------------------------------------------------------------- tools
@@ -364,17 +247,10 @@ class _Run:
         if f.min_functions is None or not needed_software:
             return
         if len(functions) < f.min_functions:
-            names = "・".join(FUNCTION_JA[x] for x in f.function_set or ())
             self.add(
-                _f(
-                    "tool.functions_missing",
-                    f"{member_id}: ソフトウェアに{names}の機能がありません(この類型は{f.min_functions}機能以上が必要)",
-                    f"{member_id}: the software has none of the functions {', '.join(f.function_set or ())} "
-                    f"(the frame needs {f.min_functions})",
-                    [member_id, *(t.id for t in self.member_tools(member_id))],
-                    "tools[].functions に導入ソフトウェアの機能を指定してください",
-                    "list the software's functions in tools[].functions",
-                )
+                emit("tool.functions_missing", refs=[member_id, *(t.id for t in self.member_tools(member_id))],
+                     member=member_id, min=f.min_functions, functions_ja="・".join(FUNCTION_JA[x] for x in f.function_set or ()),
+                     functions=", ".join(f.function_set or ()))
             )
 
     # ------------------------------------------------------------------------------- amounts
@@ -391,41 +267,19 @@ class _Run:
             self._tier_steps(member_id, s_cost, small, t)
         if t.one_function_removed:
             self.add(
-                _f(
-                    "software.one_function_cap",
-                    f"{member_id}: 機能が{len(functions)}つのため補助額は {_y(f.tier.tier1_cap_yen)} が上限です"
-                    f"(50万円超の部分 {_y(t.one_function_removed)} は対象外)",
-                    f"{member_id}: with {len(functions)} function(s) the software subsidy is capped at "
-                    f"{_y(f.tier.tier1_cap_yen)} ({_y(t.one_function_removed)} above the first tier removed)",
-                    [member_id],
-                    f"{f.tier.tier2_min_functions}機能以上(会計・受発注・決済)のソフトウェアにすると上限350万円です",
-                    f"software with ≥ {f.tier.tier2_min_functions} functions lifts the cap to 3,500,000",
-                    t.one_function_removed,
-                )
+                emit("software.one_function_cap", refs=[member_id], yen_removed=t.one_function_removed, member=member_id,
+                     n=len(functions), cap=_y(f.tier.tier1_cap_yen), removed=_y(t.one_function_removed),
+                     min_functions=f.tier.tier2_min_functions)
             )
         if t.tier1_raw > f.tier.tier1_cap_yen or t.tier2_raw > f.tier.tier2_cap_yen:
             over = max(0, t.tier1_raw - f.tier.tier1_cap_yen) + max(0, t.tier2_raw - f.tier.tier2_cap_yen)
             if over and not (t.one_function_removed and t.tier1_raw <= f.tier.tier1_cap_yen):
-                self.add(
-                    _f(
-                        "software.tier_capped",
-                        f"{member_id}: ソフトウェアの補助額が段階の上限で頭打ちです({_y(over)})",
-                        f"{member_id}: a tier cap binds the software subsidy ({_y(over)} above it)",
-                        [member_id],
-                        yen=over,
-                    )
-                )
+                self.add(emit("software.tier_capped", refs=[member_id], yen_removed=over, member=member_id, over=_y(over)))
         parts = {"software": t.yen}
         if t.tier1_yen and f.tier.lower_yen is not None and t.yen < f.tier.lower_yen:
             self.add(
-                _f(
-                    "subsidy.below_minimum",
-                    f"{member_id}: ソフトウェアの補助額 {_y(t.yen)} が下限 {_y(f.tier.lower_yen)} 未満です",
-                    f"{member_id}: the software subsidy {_y(t.yen)} is below the lower limit {_y(f.tier.lower_yen)}",
-                    [member_id],
-                    "補助対象経費を増やすか、別の枠を検討してください",
-                    "raise the eligible cost or consider another frame",
-                )
+                emit("subsidy.below_minimum", "software", refs=[member_id], member=member_id, subsidy=_y(t.yen),
+                     lower=_y(f.tier.lower_yen))
             )
         for kind, cap in (f.hardware or {}).items():
             cost = sum(ln.eligible_yen for ln in mine if ln.kind == kind)
@@ -439,13 +293,8 @@ class _Run:
             )
             if raw > cap.cap_yen:
                 self.add(
-                    _f(
-                        "hardware.capped",
-                        f"{member_id}: {label_ja}の補助額は {_y(cap.cap_yen)} が上限です({_y(raw - cap.cap_yen)} 頭打ち)",
-                        f"{member_id}: {kind} is capped at {_y(cap.cap_yen)} ({_y(raw - cap.cap_yen)} above)",
-                        [member_id],
-                        yen=raw - cap.cap_yen,
-                    )
+                    emit("hardware.capped", refs=[member_id], yen_removed=raw - cap.cap_yen, member=member_id,
+                         kind=kind, kind_ja=label_ja, cap=_y(cap.cap_yen), over=_y(raw - cap.cap_yen))
                 )
             parts[kind] = sub
         return parts
@@ -500,14 +349,9 @@ class _Run:
             )
             share = percent_text(Fraction(ms.near_minimum, ms.employees_total))
             self.add(
-                _f(
-                    "rate.minimum_wage_staff",
-                    f"地域別最低賃金+50円以内の従業員 {ms.near_minimum}/{ms.employees_total}人({share})・{ms.months}か月: "
-                    + (f"補助率 {ratio_text(f.rate_min_wage)} を適用します" if ok else f"要件(30%以上・3か月以上)を満たさず補助率 {ratio_text(rate)} です"),
-                    f"staff near the minimum wage {ms.near_minimum}/{ms.employees_total} ({share}) for {ms.months} months: "
-                    + (f"rate {ratio_text(f.rate_min_wage)}" if ok else f"below the requirement, rate {ratio_text(rate)}"),
-                    [m.id],
-                )
+                emit("rate.minimum_wage_staff", "met" if ok else "not_met", refs=[m.id], near=ms.near_minimum,
+                     total=ms.employees_total, share=share, months=ms.months,
+                     rate=ratio_text(f.rate_min_wage) if ok else ratio_text(rate))
             )
             if ok:
                 rate = f.rate_min_wage
@@ -520,52 +364,26 @@ class _Run:
         self.band, self.lower_yen, self.cap_yen = index, band.lower_yen, band.max_yen
         if not met:
             self.add(
-                _f(
-                    "tool.process_count",
-                    f"ITツールのプロセス数 {counted}(うち業務プロセス {business})が要件 {band.min_processes}"
-                    f"(業務プロセス {band.min_business_processes})に足りません",
-                    f"the tools cover {counted} process(es) ({business} 業務プロセス); the frame needs "
-                    f"{band.min_processes} ({band.min_business_processes} 業務プロセス)",
-                    [t.id for t in self.app.tools] or [m.id],
-                    "tools[].processes を確認し、必要なプロセスを持つITツールを選んでください",
-                    "check tools[].processes and choose tools covering the required processes",
-                )
+                emit("tool.process_count", refs=[t.id for t in self.app.tools] or [m.id], counted=counted, business=business,
+                     min=band.min_processes, min_business=band.min_business_processes)
             )
         if len(f.bands) > 1:
             upper = f.bands[-1]
-            if index == 0 and raw > band.max_yen and not fx.band_meets(upper, counted, business):
-                why_ja = f"プロセス数 {counted} のため {_y(band.max_yen)} が上限です({upper.min_processes}プロセス以上で {_y(upper.max_yen)} まで)"
-                why_en = f"{counted} process(es): capped at {_y(band.max_yen)} (≥ {upper.min_processes} processes allow up to {_y(upper.max_yen)})"
-            else:
-                why_ja = f"補助額帯 {index + 1}: {_y(band.lower_yen or 0)}〜{_y(band.max_yen)}、{band.min_processes}プロセス以上"
-                why_en = f"band {index + 1}: {_y(band.lower_yen or 0)} – {_y(band.max_yen)}, ≥ {band.min_processes} processes"
-            self.add(_f("subsidy.band", why_ja, why_en, [m.id]))
+            by_processes = index == 0 and raw > band.max_yen and not fx.band_meets(upper, counted, business)
+            self.add(
+                emit("subsidy.band", "capped_by_processes" if by_processes else "band", refs=[m.id], counted=counted,
+                     cap=_y(band.max_yen), upper_min=upper.min_processes, upper_cap=_y(upper.max_yen), n=index + 1,
+                     lower=_y(band.lower_yen or 0), min=band.min_processes)
+            )
         sub = min(raw, band.max_yen)
         self.steps.append(
             Step("flat", m.id, f"補助対象経費 {_y(eligible)} × {ratio_text(rate)}", f"eligible {_y(eligible)} × {ratio_text(rate)}",
                  eligible, rate, raw, band.max_yen, sub, "subsidy.capped" if raw > band.max_yen else None)
         )
         if raw > band.max_yen:
-            self.add(
-                _f(
-                    "subsidy.capped",
-                    f"補助額 {_y(raw)} が上限 {_y(band.max_yen)} を超えるため {_y(band.max_yen)} です",
-                    f"the subsidy {_y(raw)} is capped at {_y(band.max_yen)}",
-                    [m.id],
-                    yen=raw - band.max_yen,
-                )
-            )
+            self.add(emit("subsidy.capped", refs=[m.id], yen_removed=raw - band.max_yen, raw=_y(raw), cap=_y(band.max_yen)))
         if band.lower_yen is not None and sub < band.lower_yen:
-            self.add(
-                _f(
-                    "subsidy.below_minimum",
-                    f"補助額 {_y(sub)} が下限 {_y(band.lower_yen)} 未満です",
-                    f"the subsidy {_y(sub)} is below the lower limit {_y(band.lower_yen)}",
-                    [m.id],
-                    "補助対象経費を増やすか、別の枠・類型を検討してください",
-                    "raise the eligible cost or consider another frame",
-                )
-            )
+            self.add(emit("subsidy.below_minimum", "frame", refs=[m.id], subsidy=_y(sub), lower=_y(band.lower_yen)))
         return {"flat": sub}
 
     def individual(self) -> None:
@@ -592,14 +410,8 @@ class _Run:
         counted = [m for m in self.app.members if self.members[m.id].counted]
         if len(counted) < g.min_members:
             self.add(
-                _f(
-                    "group.min_members",
-                    f"グループ構成員が{len(counted)}者です。{g.min_members}者以上必要です",
-                    f"the group has {len(counted)} member(s); at least {g.min_members} are required",
-                    [m.id for m in counted],
-                    f"ITツールを利用する参画事業者を{g.min_members - len(counted)}者以上加えてください",
-                    f"add at least {g.min_members - len(counted)} participant(s) that use the tools",
-                )
+                emit("group.min_members", refs=[m.id for m in counted], n=len(counted), min=g.min_members,
+                     more=g.min_members - len(counted))
             )
         a_parts: dict[str, dict[str, int]] = {}
         for m in counted:
@@ -623,13 +435,8 @@ class _Run:
             )
         if b_raw > b_cap:
             self.add(
-                _f(
-                    "group.analysis_cap",
-                    f"(b)の補助額 {_y(b_raw)} は上限 {_y(g.analysis_cap_per_member_yen)} × {n_b}者 = {_y(b_cap)} までです",
-                    f"(b) {_y(b_raw)} is capped at {_y(g.analysis_cap_per_member_yen)} × {n_b} = {_y(b_cap)}",
-                    adopters,
-                    yen=b_raw - b_cap,
-                )
+                emit("group.analysis_cap", refs=adopters, yen_removed=b_raw - b_cap, raw=_y(b_raw),
+                     per_member=_y(g.analysis_cap_per_member_yen), n=n_b, cap=_y(b_cap))
             )
         # (a) + (b) ≤ 30,000,000: the excess removed pro rata (largest remainder)
         order = [m.id for m in counted]
@@ -646,15 +453,8 @@ class _Run:
                      a_total + b + cuts[-1], None, a_total + b + cuts[-1], g.ab_cap_yen, g.ab_cap_yen, "group.ab_cap")
             )
             self.add(
-                _f(
-                    "group.ab_cap",
-                    f"(a)+(b)の補助額 {_y(g.ab_cap_yen + excess)} が上限 {_y(g.ab_cap_yen)} を超えるため、{_y(excess)} を各構成員の(a)と(b)から按分して削減しました",
-                    f"(a)+(b) {_y(g.ab_cap_yen + excess)} exceeds {_y(g.ab_cap_yen)}; {_y(excess)} removed pro rata from the members' (a) and the (b)",
-                    order,
-                    "(a)+(b)が3,000万円以内になるよう計画してください",
-                    "plan (a)+(b) within 30,000,000",
-                    excess,
-                )
+                emit("group.ab_cap", refs=order, yen_removed=excess, total=_y(g.ab_cap_yen + excess), cap=_y(g.ab_cap_yen),
+                     excess=_y(excess))
             )
         a = sum(a_by_member.values())
         # (c) 事務費・専門家費
@@ -673,13 +473,7 @@ class _Run:
             )
         if c_raw > c_cap:
             self.add(
-                _f(
-                    "group.admin_cap",
-                    f"(c)の補助額 {_y(c_raw)} は上限 {_y(c_cap)} までです",
-                    f"(c) {_y(c_raw)} is capped at {_y(c_cap)}",
-                    [ln.id for ln in c_lines],
-                    yen=c_raw - c_cap,
-                )
+                emit("group.admin_cap", refs=[ln.id for ln in c_lines], yen_removed=c_raw - c_cap, raw=_y(c_raw), cap=_y(c_cap))
             )
         self.group_parts = {"a": a, "b": b, "c": c}
         b_shares = share_largest_remainder(b, [b_cost_by_member[mid] for mid in order])
@@ -706,72 +500,39 @@ class _Run:
             return
         plan = m.wage_plan
         if rule == "required":
-            exempt = None
             if self.small[m.id] and "small_business" in spec.value.exempt:
-                exempt = ("小規模事業者", "a 小規模事業者")
-            elif m.wage_exempt is not None and m.wage_exempt in spec.value.exempt:
-                exempt = (m.wage_exempt, m.wage_exempt)
-            if exempt is not None:
-                self.add(
-                    _f(
-                        "wage.exempt",
-                        f"{exempt[0]}のため、必須の賃上げ計画の要件は適用されません",
-                        f"as {exempt[1]}, the required 賃上げ plan does not apply",
-                        [m.id],
-                    )
-                )
+                self.add(emit("wage.exempt", "small_business", refs=[m.id]))
+                return
+            if m.wage_exempt is not None and m.wage_exempt in spec.value.exempt:
+                self.add(emit("wage.exempt", "declared", refs=[m.id], exempt=m.wage_exempt))
                 return
             if plan is None:
-                self.add(
-                    _f(
-                        "wage.plan_missing",
-                        "この枠・補助額帯では賃上げ計画(給与支給総額・事業場内最低賃金)が必須です",
-                        "this frame or band requires a 賃上げ plan (payroll and minimum wage)",
-                        [m.id],
-                        "members[].wage_plan を入力するか、補助額を必須とならない範囲にしてください",
-                        "give members[].wage_plan, or apply for an amount below the band that requires it",
-                    )
-                )
+                self.add(emit("wage.plan_missing", refs=[m.id]))
                 return
         if plan is None:
             return
         check = fx.wage_check(spec.value, plan)
         growth_pct = percent_text(check.growth_required)
-        problems_ja: list[str] = []
-        problems_en: list[str] = []
+        problems: list[tuple[str, str]] = []
         if not check.payroll_ok:
-            problems_ja.append(
-                f"給与支給総額 {_y(plan.payroll_base_yen)}→{_y(plan.payroll_target_yen)} が年平均{growth_pct}×{spec.value.years}年に届きません"
-            )
-            problems_en.append(
-                f"payroll {_y(plan.payroll_base_yen)} → {_y(plan.payroll_target_yen)} is below {growth_pct} a year for {spec.value.years} years"
+            problems.append(
+                fragment("wage:payroll_short", base=_y(plan.payroll_base_yen), target=_y(plan.payroll_target_yen),
+                         growth=growth_pct, years=spec.value.years)
             )
         if not check.min_wage_ok:
-            problems_ja.append(f"事業場内最低賃金 {plan.min_wage_yen}円 < 地域別最低賃金+{spec.value.min_wage_margin_yen}円 = {check.min_wage_required_yen}円")
-            problems_en.append(f"minimum wage {plan.min_wage_yen} < regional + {spec.value.min_wage_margin_yen} = {check.min_wage_required_yen} yen")
-        if not check.announced:
-            problems_ja.append("従業員に表明していません")
-            problems_en.append("not announced to the staff")
-        if rule == "required" and problems_ja:
-            self.add(
-                _f(
-                    "wage.required_not_met",
-                    "必須の賃上げ計画が要件を満たしません: " + "、".join(problems_ja),
-                    "the required 賃上げ plan falls short: " + "; ".join(problems_en),
-                    [m.id],
-                    "給与支給総額の目標・事業場内最低賃金を引き上げ、従業員に表明してください",
-                    "raise the payroll target and the minimum wage, and announce the plan",
-                )
+            problems.append(
+                fragment("wage:min_wage_short", min_wage=plan.min_wage_yen, margin=spec.value.min_wage_margin_yen,
+                         required=check.min_wage_required_yen)
             )
+        if not check.announced:
+            problems.append(fragment("wage:not_announced"))
+        problems_ja = "、".join(ja for ja, _ in problems)
+        problems_en = "; ".join(en for _, en in problems)
+        if rule == "required" and problems:
+            self.add(emit("wage.required_not_met", refs=[m.id], problems_ja=problems_ja, problems_en=problems_en))
         elif rule == "bonus":
-            if problems_ja:
-                ja = "賃上げ計画は加点の要件を満たしません: " + "、".join(problems_ja)
-                en = "the 賃上げ plan does not earn the 加点: " + "; ".join(problems_en)
-            else:
-                extra = "(+50円以上でさらに加点)" if check.extra_bonus else ""
-                ja = f"賃上げ計画は加点の要件を満たします{extra}"
-                en = "the 賃上げ plan earns the 加点" + (" (and the further +50円 加点)" if check.extra_bonus else "")
-            self.add(_f("wage.bonus", ja, en, [m.id]))
+            variant = "short" if problems else "earned_extra" if check.extra_bonus else "earned"
+            self.add(emit("wage.bonus", variant, refs=[m.id], problems_ja=problems_ja, problems_en=problems_en))
 
     # ------------------------------------------------------------------------------- 労働生産性
     def productivity(self) -> ProductivityResult | None:
@@ -788,16 +549,7 @@ class _Run:
             members = [self.app.members[0]]
         with_plan = [m for m in members if m.productivity is not None]
         if not with_plan:
-            self.add(
-                _f(
-                    "productivity.plan_missing",
-                    "労働生産性の計画がないため、伸び率の要件は確認していません",
-                    "no 労働生産性 plan given: the growth targets are not checked",
-                    [m.id for m in members],
-                    "members[].productivity に基準年と目標年の数値を入力してください",
-                    "give members[].productivity (base and target years)",
-                )
-            )
+            self.add(emit("productivity.plan_missing", refs=[m.id for m in members]))
             return None
         years = sorted({t.year for t in spec.targets})
         values: dict[str, tuple[Fraction, dict[int, Fraction]]] = {}
@@ -823,16 +575,10 @@ class _Run:
             if len(per_year) == len(years):
                 values[m.id] = (fx.productivity_value(va0, pr.base), per_year)
         if missing:
-            need = "売上・原価" if spec.value_added == "gross_profit" else "営業利益・人件費・減価償却費"
             self.add(
-                _f(
-                    "productivity.inputs_missing",
-                    f"労働生産性の計算に必要な数値({need}・従業員数・労働時間)がありません: {', '.join(missing)}",
-                    f"figures needed for 労働生産性 are missing: {', '.join(missing)}",
-                    [s.split(":")[0] for s in missing],
-                    "基準年と各目標年の数値を入力してください",
-                    "give the base year and every target year",
-                )
+                emit("productivity.inputs_missing",
+                     "gross_profit" if spec.value_added == "gross_profit" else "operating_profit",
+                     refs=[s.split(":")[0] for s in missing], missing=", ".join(missing))
             )
             return None
         n = len(values)
@@ -842,16 +588,7 @@ class _Run:
         checks: list[GrowthCheck] = []
         step = spec.truncate or Fraction(1, 10000)
         if base <= 0:
-            self.add(
-                _f(
-                    "productivity.growth",
-                    "基準年の労働生産性が0以下のため伸び率を計算できません",
-                    "the base-year productivity is zero or negative: no growth can be computed",
-                    [m.id for m in members],
-                    "基準年の数値を確認してください",
-                    "check the base-year figures",
-                )
-            )
+            self.add(emit("productivity.growth", "base_not_positive", refs=[m.id for m in members]))
             return ProductivityResult(spec.scope, spec.value_added, list(values), base, by_year, checks)
         for t in spec.targets:
             required = t.min_prior_grant if prior and t.min_prior_grant is not None else t.min
@@ -859,20 +596,10 @@ class _Run:
             ok = growth >= required if spec.truncate else fx.productivity_growth_ok(base, by_year[t.year], t.year, t.kind, required)
             checks.append(GrowthCheck(t.kind, t.year, growth, required, ok))
             if not ok:
-                what_ja = f"{t.year}年後の伸び率" if t.kind == "total" else f"{t.year}年間の年平均成長率"
-                what_en = f"growth by year {t.year}" if t.kind == "total" else f"CAGR over {t.year} years"
-                shown = percent_text(growth, 1 if spec.truncate else 2)
+                variant = ("total" if t.kind == "total" else "cagr") + ("_raised" if prior and t.min_prior_grant else "")
                 self.add(
-                    _f(
-                        "productivity.growth",
-                        f"労働生産性の{what_ja} {shown} が目標 {percent_text(required)} に届きません"
-                        + ("(過去の交付決定者を含むため引き上げ後の目標)" if prior and t.min_prior_grant else ""),
-                        f"the 労働生産性 {what_en} {shown} is below the target {percent_text(required)}"
-                        + (" (raised: a member had a recent grant)" if prior and t.min_prior_grant else ""),
-                        list(values),
-                        "目標年の計画値を見直してください",
-                        "revise the target-year plan",
-                    )
+                    emit("productivity.growth", variant, refs=list(values), year=t.year,
+                         shown=percent_text(growth, 1 if spec.truncate else 2), required=percent_text(required))
                 )
         return ProductivityResult(spec.scope, spec.value_added, list(values), base, by_year, checks)
 

@@ -434,9 +434,8 @@ SME_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-def render(rule_id: str, variant: str = DEFAULT, **fields: Any) -> tuple[str, str, str, str]:
-    """The rule's texts for ``variant`` filled with ``fields``: (message_ja, message_en, fix_ja, fix_en)."""
-    texts = CATALOGUE[rule_id]
+def fill(texts: RuleTexts, variant: str, fields: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """``texts``' variant filled with ``fields``: (message_ja, message_en, fix_ja, fix_en)."""
     msg = texts.messages[variant]
     fix_ja, fix_en = msg.fix or texts.fix
     return (
@@ -445,6 +444,11 @@ def render(rule_id: str, variant: str = DEFAULT, **fields: Any) -> tuple[str, st
         fix_ja.format(**fields),
         fix_en.format(**fields),
     )
+
+
+def render(rule_id: str, variant: str = DEFAULT, **fields: Any) -> tuple[str, str, str, str]:
+    """The rule's texts for ``variant`` filled with ``fields``: (message_ja, message_en, fix_ja, fix_en)."""
+    return fill(CATALOGUE[rule_id], variant, fields)
 
 
 def emit(
