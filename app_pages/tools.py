@@ -1,4 +1,4 @@
-"""ITツールと連携: tools and integrations editable, the graph drawn with its findings beside it."""
+"""ITツールと連携: tools and integrations editable, the graph across the full width, its legend and findings below."""
 
 from __future__ import annotations
 
@@ -64,19 +64,18 @@ def render() -> None:
     )
 
     st.subheader(t("t.graph"))
-    left, right = st.columns([3, 2])
-    with left:
-        if plan.members or plan.tools:
-            st.graphviz_chart(state.memo_get("graph_dot", lambda: charts.graph_dot(result)), width="stretch")
-        st.caption(t("t.legend", methods=charts.method_legend()))
-        st.caption(t("t.components", n=len(result.graph.components)))
-    with right:
-        st.markdown(f"**{t('t.findings')}**")
-        graph_findings: list[Finding] = [f for f in result.findings if f.rule.startswith(GRAPH_RULE_PREFIXES)]
-        if not graph_findings:
-            st.success(t("r.none"))
-        for f in graph_findings:
-            finding_box(f)
-
+    # the whole width: the graph is drawn at its natural size (charts.NODE_PT) and only shrunk to fit
+    if plan.members or plan.tools:
+        st.graphviz_chart(state.memo_get("graph_dot", lambda: charts.graph_dot(result)), width="content")
+    with st.expander(t("t.legend_title"), expanded=True):
+        st.graphviz_chart(state.memo_get("graph_legend", charts.legend_dot), width="content")
+        st.caption(t("t.legend_lines"))
+    st.caption(t("t.components", n=len(result.graph.components)))
+    st.markdown(f"**{t('t.findings')}**")
+    graph_findings: list[Finding] = [f for f in result.findings if f.rule.startswith(GRAPH_RULE_PREFIXES)]
+    if not graph_findings:
+        st.success(t("r.none"))
+    for f in graph_findings:
+        finding_box(f)
 
 render()

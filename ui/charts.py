@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -15,8 +16,9 @@ from ui import fmt
 from ui.i18n import category_label, method_label, role_label, step_label, t
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
-METHOD_COLOURS = {"file_transfer": "#6b6b6b", "resource_sharing": "#803df5", "messaging": "#ff8700", "api": "#1c83e1"}
-METHOD_MD = {"file_transfer": "gray", "resource_sharing": "violet", "messaging": "orange", "api": "blue"}
+# the four integration methods, each its own hue (none grey: a grey edge label reads as plain text)
+METHOD_COLOURS = {"file_transfer": "#00897b", "resource_sharing": "#803df5", "messaging": "#e67700", "api": "#1c83e1"}
+METHOD_MD = {"file_transfer": "green", "resource_sharing": "violet", "messaging": "orange", "api": "blue"}
 ROLE_COLOURS = {"sme_user": "#d9f2e3", "it_vendor": "#dbe9f7", "collaborator": "#eeeeee"}
 
 
@@ -168,14 +170,25 @@ def _q(text: Any) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
+# Graphviz sizes are points; the chart is drawn at its natural size (1 pt = 4/3 px) and only shrunk to fit
+# its container, so 12 pt node text is ~14 px on screen while the graph fits the page's full width.
+NODE_PT = 12
+EDGE_PT = 11
+_GRAPH = '  graph [rankdir=LR, fontname="Noto Sans CJK JP", bgcolor="transparent", pad=0.1, nodesep=0.18, ranksep=0.3];'
+
+
+def _node_label(parts: Sequence[str]) -> str:
+    return '"' + "\\n".join(_q(p)[1:-1] for p in parts) + '"'
+
+
 def graph_dot(result: Result) -> str:
     g = result.graph.graph
     problems = result.graph.problem_nodes
     lines = [
         "graph kyoso {",
-        '  graph [rankdir=LR, fontname="Noto Sans CJK JP", bgcolor="transparent", pad=0.2, nodesep=0.35];',
-        '  node [fontname="Noto Sans CJK JP", fontsize=11, style=filled];',
-        '  edge [fontname="Noto Sans CJK JP", fontsize=10];',
+        _GRAPH,
+        f'  node [fontname="Noto Sans CJK JP", fontsize={NODE_PT}, style=filled, margin="0.08,0.03"];',
+        f'  edge [fontname="Noto Sans CJK JP", fontsize={EDGE_PT}];',
     ]
     for node, data in g.nodes(data=True):
         kind = data.get("kind")
@@ -183,7 +196,8 @@ def graph_dot(result: Result) -> str:
         attrs = []
         if kind == "member":
             role = str(data.get("role"))
-            attrs += ["shape=ellipse", f"fillcolor={_q(ROLE_COLOURS.get(role, '#ffffff'))}"]
+            # a rounded box, not an ellipse: the same text in a narrower node (the width decides the scale)
+            attrs += ["shape=box", 'style="rounded,filled"', f"fillcolor={_q(ROLE_COLOURS.get(role, '#ffffff'))}"]
             parts.append(f"({role_label(role)})")
         else:
             attrs += ["shape=box", 'fillcolor="#fff8e1"']
@@ -192,22 +206,66 @@ def graph_dot(result: Result) -> str:
             attrs += ['color="#d62728"', "penwidth=3", f"tooltip={_q(', '.join(rules))}"]
         else:
             attrs += ['color="#666666"']
-        label = '"' + "\\n".join(_q(p)[1:-1] for p in parts) + '"'
-        lines.append(f"  {_q(node)} [label={label}, {', '.join(attrs)}];")
+        lines.append(f"  {_q(node)} [label={_node_label(parts)}, {', '.join(attrs)}];")
     for u, v, data in g.edges(data=True):
         kind = data.get("kind")
         if kind == "integration":
             method = str(data.get("method"))
             colour = METHOD_COLOURS.get(method, "#333333")
             style = "solid" if data.get("new_development") else "dashed"
-            lab = f"{data.get('id')} {method_label(method)}"
-            lines.append(f"  {_q(u)} -- {_q(v)} [color={_q(colour)}, penwidth=3, style={style}, label={_q(lab)}, fontcolor={_q(colour)}];")
+            # two short lines: in a left-to-right layout a label's width widens the gap between two ranks
+            lab = _node_label([str(data.get("id")), method_label(method)])
+            lines.append(f"  {_q(u)} -- {_q(v)} [color={_q(colour)}, penwidth=3, style={style}, label={lab}, "
+                         f"fontcolor={_q(colour)}];")
         elif kind == "provides":
             lines.append(f'  {_q(u)} -- {_q(v)} [color="#999999", style=dashed];')
         else:
             lines.append(f'  {_q(u)} -- {_q(v)} [color="#bbbbbb"];')
     lines.append("}")
     return "\n".join(lines)
+
+
+def _h(text: str) -> str:
+    """Text for a Graphviz HTML-like label."""
+    return html.escape(text, quote=True)
+
+
+def _bar(colour: str, dashed: bool = False) -> str:
+    """A line sample: one bar, or three short ones for a dashed line."""
+    cell = f'<TD BGCOLOR="{_h(colour)}" WIDTH="{{w}}" HEIGHT="4" FIXEDSIZE="TRUE"></TD>'
+    cells = cell.format(w=8) * 3 if dashed else cell.format(w=36)
+    # in a table of its own, so the text beside it does not stretch the bar to the row's height
+    return f'<TD><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>{cells}</TR></TABLE></TD>'
+
+
+def _box(label: str, fill: str, border: str = "#666666", width: int = 1, rounded: bool = False) -> str:
+    style = ' STYLE="rounded"' if rounded else ""
+    return (f'<TD><TABLE BORDER="{width}" CELLBORDER="0" CELLPADDING="3" COLOR="{_h(border)}" '
+            f'BGCOLOR="{_h(fill)}"{style}><TR><TD>{_h(label)}</TD></TR></TABLE></TD>')
+
+
+def legend_dot() -> str:
+    """The legend as one picture (a Graphviz HTML-like table): the four integration methods, each a line and a
+    name in its colour; new vs existing integrations and the red outline of a node with findings; the kinds of
+    node, drawn as in the graph."""
+    methods = "".join(f'{_bar(c)}<TD ALIGN="LEFT"><FONT COLOR="{_h(c)}">{_h(method_label(m))}</FONT></TD>'
+                      for m, c in METHOD_COLOURS.items())
+    styles = (f'{_bar("#444444")}<TD ALIGN="LEFT">{_h(t("t.legend_new"))}</TD>'
+              f'{_bar("#444444", dashed=True)}<TD ALIGN="LEFT">{_h(t("t.legend_existing"))}</TD>')
+    nodes = "".join(_box(role_label(r), c, rounded=True) for r, c in ROLE_COLOURS.items())
+    nodes += _box(t("t.legend_tool"), "#fff8e1") + _box(t("t.legend_problem"), "#ffffff", "#d62728", 3)
+
+    def row(cells: str) -> str:
+        return f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6" CELLPADDING="0"><TR>{cells}</TR></TABLE></TD></TR>'
+
+    table = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">{row(methods)}{row(styles)}{row(nodes)}</TABLE>'
+    return "\n".join([
+        "graph legend {",
+        '  graph [bgcolor="transparent", pad=0.02];',
+        f'  node [fontname="Noto Sans CJK JP", fontsize={NODE_PT}];',
+        f"  legend [shape=plaintext, margin=0, label=<{table}>];",
+        "}",
+    ])
 
 
 def method_legend() -> str:
