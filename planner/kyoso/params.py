@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 from typing import Literal
 
@@ -37,6 +38,7 @@ class SmeLimit(_Strict):
 
 
 StepList = list[int]
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
 
 
 class KyosoParams(_Strict):
@@ -63,12 +65,16 @@ class KyosoParams(_Strict):
     kenpo_annual_hours: Param[int]
     kenpo_round_yen: Param[int]
     sme_limits: Param[dict[str, SmeLimit]]
+    secretariat_email: Param[str]  # the To: of the submission e-mail; "" while the official address is unknown
 
     @model_validator(mode="after")
     def _consistent(self) -> KyosoParams:
         for name in ("cap_base_yen", "cap_step_yen", "cap_max_yen", "lower_limit_yen", "kenpo_annual_hours"):
             if getattr(self, name).value <= 0:
                 raise ValueError(f"{name}.value must be positive")
+        email = self.secretariat_email.value
+        if email and not _EMAIL.fullmatch(email):
+            raise ValueError("secretariat_email.value must be an e-mail address (local@domain) or empty")
         if self.cap_max_yen.value < self.cap_base_yen.value:
             raise ValueError("cap_max_yen.value must be at least cap_base_yen.value")
         matrix = self.step_matrix.value
