@@ -7,13 +7,15 @@ Only calls the exports package (which only calls ``planner.evaluate``) and rende
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from typing import Any
 
 import streamlit as st
 
 import planner
+from exports import pdf as pdf_export
 from exports.costs_import import ImportReport, import_costs
-from exports.packet import XLSX_MIME, Packet, build_packet
+from exports.packet import DEFAULT_MAX_MAIL_MB, XLSX_MIME, Packet, build_packet
 from schemas import Plan
 from ui.fmt import md_escape
 
@@ -43,6 +45,25 @@ _L: dict[str, tuple[str, str]] = {
     "zip_enc": ("暗号化zip をダウンロード", "Download the encrypted zip"),
     "eml": ("メール下書き(.eml)をダウンロード", "Download the e-mail draft (.eml)"),
     "subject": ("件名", "Subject"),
+    "to": ("宛先", "To"),
+    "to_unset": ("宛先: 未設定(ルールパックに事務局アドレスがありません。公募要領の送付先を .eml に記入してください)",
+                 "To: not set (the rule pack has no secretariat address; add the one from the guidelines to the .eml)"),
+    "max_mail": ("1通あたりの上限(MB、0 = 分割しない)", "Size limit per e-mail (MB; 0 = never split)"),
+    "max_mail_help": ("事務局の案内「ファイル容量が大きく送付が困難な場合は分割して送付ください」に従い、上限を超えると"
+                      "書類を番号付きの複数のメール(件名末尾「(1/3)」など)に分けます。各書類はいずれか1通に入ります。",
+                      "Over the limit, the documents go into numbered e-mails (subject ending “(1/3)” etc.), each "
+                      "document in exactly one, as the secretariat asks for large submissions."),
+    "split": ("{n} 通に分割しました(1 通 {mb:g} MB まで)。番号順に送付してください。",
+              "Split into {n} e-mails (up to {mb:g} MB each); send them in order."),
+    "oversized": ("{name} は 1 書類だけで上限を超えています({size:,} バイト)。", "{name} alone exceeds the limit ({size:,} bytes)."),
+    "eml_n": ("メール {k}/{n}(.eml)", "E-mail {k}/{n} (.eml)"),
+    "preview": ("PDFプレビュー", "PDF preview"),
+    "preview_help": ("送付前に様式を確認できます(LibreOffice で各ワークブックを PDF にします。数秒かかります)。",
+                     "Check the forms before sending (LibreOffice prints each workbook to PDF; takes a few seconds)."),
+    "preview_make": ("PDFプレビューを作成", "Make the PDF preview"),
+    "preview_doc": ("書類", "Document"),
+    "preview_pdf": ("PDF をダウンロード", "Download the PDF"),
+    "preview_page1": ("1ページ目", "Page 1"),
     "import": ("経費内訳の取り込み", "Import the cost breakdown"),
     "import_help": ("出力した「補助金交付申請書・事業計画書・補助対象経費内訳書」を Excel などで編集したものを読み込み、"
                     "経費行の変更を確認してから計画に反映します。読めないセルがあるときは何も反映しません。",
@@ -101,33 +122,84 @@ def _plan_key(plan: Plan) -> str:
     return hashlib.sha256(plan.model_dump_json(by_alias=True).encode("utf-8")).hexdigest()
 
 
-def _packet(plan: Plan, password: str) -> Packet:
-    """Built once per plan and password (the bytes stay in the session, not recomputed on each rerun)."""
-    key = (_plan_key(plan), hashlib.sha256(password.encode("utf-8")).hexdigest())
+def _packet(plan: Plan, password: str, max_mail_mb: float) -> Packet:
+    """Built once per plan, password and size limit (the bytes stay in the session, not recomputed on each rerun)."""
+    key = (_plan_key(plan), hashlib.sha256(password.encode("utf-8")).hexdigest(), max_mail_mb)
     cache: dict[Any, Packet] = st.session_state.setdefault("_export_packets", {})
     if key not in cache:
         cache.clear()
-        cache[key] = build_packet(plan, _result(plan), password or None)
+        cache[key] = build_packet(plan, _result(plan), password or None, max_mail_mb=max_mail_mb or None)
     return cache[key]
 
 
 def _downloads(plan: Plan) -> None:
     st.markdown(f"##### {T('packet')}")
     password = st.text_input(T("password"), type="password", help=T("password_help"), key="export_password")
-    packet = _packet(plan, password)
+    max_mb = st.number_input(T("max_mail"), min_value=0.0, max_value=1000.0, value=DEFAULT_MAX_MAIL_MB, step=1.0,
+                             help=T("max_mail_help"), key="export_max_mail_mb")
+    packet = _packet(plan, password, float(max_mb))
     st.caption(f"{T('subject')}: {md_escape(packet.subject)}")
+    st.caption(f"{T('to')}: {md_escape(packet.to)}" if packet.to else T("to_unset"))
     c1, c2 = st.columns(2)
     with c1:
         st.download_button(T("zip_enc") if packet.encrypted else T("zip"), data=packet.zip_bytes,
                            file_name=packet.zip_name, mime="application/zip", type="primary",
                            icon=":material/folder_zip:", on_click="ignore", key="export_zip")
     with c2:
-        st.download_button(T("eml"), data=packet.eml_bytes, file_name=packet.eml_name, mime="message/rfc822",
-                           icon=":material/mail:", on_click="ignore", key="export_eml")
+        if not packet.split:
+            st.download_button(T("eml"), data=packet.eml_bytes, file_name=packet.eml_name, mime="message/rfc822",
+                               icon=":material/mail:", on_click="ignore", key="export_eml")
+        for mail in packet.mails if packet.split else []:
+            st.download_button(T("eml_n", k=mail.number, n=mail.count), data=mail.eml_bytes, file_name=mail.eml_name,
+                               mime="message/rfc822", icon=":material/mail:", on_click="ignore",
+                               key=f"export_eml_{mail.number}")
+    if packet.split:
+        st.info(T("split", n=len(packet.mails), mb=float(max_mb)))
+    for mail in packet.oversized():
+        st.warning(T("oversized", name=md_escape(mail.eml_name), size=len(mail.eml_bytes)))
     st.markdown(f"##### {T('docs')}")
     for doc in packet.documents:
         st.download_button(md_escape(doc.title), data=doc.data, file_name=doc.filename, mime=XLSX_MIME,
                            icon=":material/table:", on_click="ignore", key=f"export_doc_{doc.key}")
+    _pdf_preview(plan, packet)
+
+
+def _pdf_viewer_available() -> bool:
+    """``st.pdf`` exists in Streamlit 1.67 but needs the optional ``streamlit-pdf`` component."""
+    return hasattr(st, "pdf") and importlib.util.find_spec("streamlit_pdf") is not None
+
+
+def _pdf_preview(plan: Plan, packet: Packet) -> None:
+    """Each workbook printed to PDF by LibreOffice, on request (cached per plan in the session)."""
+    st.markdown(f"##### {T('preview')}")
+    st.caption(T("preview_help"))
+    key = (_plan_key(plan), packet.encrypted)
+    cached = st.session_state.get("_export_pdfs")
+    if st.button(T("preview_make"), icon=":material/picture_as_pdf:", key="export_pdf"):
+        try:
+            with st.spinner(T("preview")):
+                cached = (key, pdf_export.to_pdf(packet.documents))
+        except pdf_export.PdfUnavailable as exc:
+            cached = (key, exc)
+        st.session_state["_export_pdfs"] = cached
+    if not cached or cached[0] != key:
+        return
+    pdfs = cached[1]
+    if isinstance(pdfs, pdf_export.PdfUnavailable):
+        st.info(md_escape(pdfs.message(_lang())))
+        return
+    titles = {d.key: d.title for d in packet.documents}
+    choice = st.selectbox(T("preview_doc"), list(pdfs), format_func=lambda k: titles.get(k, k), key="export_pdf_doc")
+    doc = next(d for d in packet.documents if d.key == choice)
+    data = pdfs[choice]
+    st.download_button(T("preview_pdf"), data=data, file_name=pdf_export.pdf_filename(doc), mime=pdf_export.PDF_MIME,
+                       icon=":material/picture_as_pdf:", on_click="ignore", key="export_pdf_download")
+    if _pdf_viewer_available():
+        st.pdf(data, height=700)
+        return
+    png = pdf_export.page_png(data, dpi=90)
+    if png is not None:
+        st.image(png, caption=T("preview_page1"), width="stretch")
 
 
 def _report_table(report: ImportReport) -> None:
@@ -137,7 +209,7 @@ def _report_table(report: ImportReport) -> None:
         detail = ch.describe(lang).split(") ", 1)[-1] if ch.kind != "removed" else ""
         rows.append({T("kind"): T(f"k.{ch.kind}"), T("line"): ch.line_id, T("member"): ch.member,
                      T("where"): ch.where, T("detail"): detail})
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _import(plan: Plan) -> None:

@@ -31,6 +31,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from cli import _load
     from exports.context import ExportError
     from exports.packet import write_export
+    from exports.pdf import INSTALL_HINT, PdfUnavailable, soffice
     from exports.safe_write import OutputRefused, check_not_protected
     from store.files import store_files
 
@@ -51,11 +52,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         if not password:
             _err(f"環境変数 {args.password_env} が空です" if ja else f"environment variable {args.password_env} is empty")
             return EXIT_UNREADABLE
+    if args.max_mail_mb < 0:
+        _err("--max-mail-mb は 0 以上です(0 = 分割しない)" if ja else "--max-mail-mb must be 0 or more (0: never split)")
+        return EXIT_UNREADABLE
+    want_pdf = args.pdf
+    if want_pdf and soffice() is None:  # the documents are still written; the PDF preview needs LibreOffice
+        _err(f"注意: PDF は作成しません。LibreOffice が必要です。インストール: {INSTALL_HINT}" if ja
+             else f"note: no PDF written; LibreOffice is needed. Install it: {INSTALL_HINT}")
+        want_pdf = False
     started = time.perf_counter()
     try:
         written = write_export(plan, out, password=password or None, protect=(Path(args.plan),),
-                               databases=tuple(store_files()), force=args.force)
-    except OutputRefused as exc:
+                               databases=tuple(store_files()), force=args.force,
+                               max_mail_mb=args.max_mail_mb or None, pdf=want_pdf)
+    except (OutputRefused, PdfUnavailable) as exc:
         _err(exc.message(args.lang))
         return EXIT_UNREADABLE
     except (FileExistsError, ExportError) as exc:
@@ -68,6 +78,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     result = planner.evaluate(plan)
     for path in written:
         print(path)
+    mails = [p for p in written if p.suffix == ".eml"]
+    if len(mails) > 1:
+        print(f"メールは {len(mails)} 通に分割しました(1 通 {args.max_mail_mb:g} MB まで)" if ja
+              else f"the e-mail is split into {len(mails)} numbered mails (up to {args.max_mail_mb:g} MB each)")
     print((f"{len(written)} ファイルを書き出しました({elapsed:.2f} 秒)" if ja
            else f"wrote {len(written)} files ({elapsed:.2f} s)") + ("、zip は AES-256 で暗号化" if ja and password
                                                                   else ", zip encrypted with AES-256" if password
@@ -126,6 +140,11 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--force", action="store_true",
                    help="overwrite existing files with the output names even when they are not earlier exports "
                         "(never an input file or the plan store's database)")
+    p.add_argument("--max-mail-mb", type=float, default=10.0, metavar="MB",
+                   help="split the submission into numbered e-mails of at most MB each, every document in exactly "
+                        "one (default 10; 0: always one e-mail)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each workbook to PDF with LibreOffice (headless) to check the forms")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--password", help="encrypt the zip with AES-256 using this password")
     group.add_argument("--password-env", metavar="VAR", help="take the zip password from this environment variable")
