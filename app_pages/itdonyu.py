@@ -167,7 +167,7 @@ def render_comparison() -> None:
         }
         for e in comparison.estimates
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     best = comparison.best()
     st.success(t("cmp.best", name=best.programme_ja if ja else best.programme_en))
     chart = pd.DataFrame(
@@ -194,7 +194,7 @@ def render_comparison() -> None:
                         columns=cols,
                     ),
                     hide_index=True,
-                    use_container_width=True,
+                    width="stretch",
                 )
             for j, app in enumerate(e.applications):
                 if st.button(f"{t('cmp.open')}: {md_escape(app.title or app.frame)}", key=f"itd_open_{i}_{j}"):
@@ -288,7 +288,7 @@ def _editors(data: dict[str, Any]) -> dict[str, Any]:
     member_cols = ["id", "name", "role", "industry", "capital_yen", "employees"]
     members = pd.DataFrame([{c: m.get(c) for c in member_cols} for m in data.get("members", [])], columns=member_cols)
     st.markdown(f"**{t('edit.members')}**")
-    edited_m = st.data_editor(members, key=f"itd_members_{gen}", hide_index=True, use_container_width=True,
+    edited_m = st.data_editor(members, key=f"itd_members_{gen}", hide_index=True, width="stretch",
                               disabled=["id", "role"], num_rows="fixed",
                               column_config={"capital_yen": st.column_config.NumberColumn(format="yen"),
                                              "employees": st.column_config.NumberColumn(format="%d")})
@@ -296,7 +296,7 @@ def _editors(data: dict[str, Any]) -> dict[str, Any]:
     costs = pd.DataFrame([{c: ln.get(c) for c in cost_cols} for ln in data.get("costs", [])], columns=cost_cols)
     st.markdown(f"**{t('edit.costs')}**")
     edited_c = st.data_editor(
-        costs, key=f"itd_costs_{gen}", hide_index=True, use_container_width=True, num_rows="dynamic",
+        costs, key=f"itd_costs_{gen}", hide_index=True, width="stretch", num_rows="dynamic",
         column_config={
             "kind": st.column_config.SelectboxColumn(options=list(KINDS), required=True),
             "expense": st.column_config.SelectboxColumn(options=["a", "b"]),
@@ -377,7 +377,7 @@ def _render_result(app: Application, res: ItdonyuResult) -> None:
               t("col.rule"): s.rule or ""} for s in res.steps]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.markdown(f"##### {t('members')}")
     st.dataframe(
@@ -387,7 +387,7 @@ def _render_result(app: Application, res: ItdonyuResult) -> None:
               "parts": ", ".join(f"{k} {yen(v)}" for k, v in m.parts.items())} for m in res.members]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.markdown(f"##### {t('lines')}")
     st.dataframe(
@@ -397,7 +397,7 @@ def _render_result(app: Application, res: ItdonyuResult) -> None:
               t("col.reductions"): ", ".join(f"{r.rule}: {yen(r.yen)}" for r in ln.reductions)} for ln in res.lines]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     if res.productivity is not None:
         st.markdown(f"##### {t('prod')}")
