@@ -8,6 +8,7 @@ recorded on its line as a Reduction, every capped yen on a Step, and each rule's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -27,7 +28,7 @@ from planner.itdonyu.result import (
 from planner.money import share_largest_remainder
 from planner.pack import PackError, RulePack
 from planner.result import Finding
-from schemas.itdonyu import Application, Member
+from schemas.itdonyu import Application, CostLine, Member, Tool
 
 SOFTWARE_KINDS = ("software", "cloud", "option", "service")
 
@@ -57,6 +58,8 @@ class _Run:
         self.cap_yen = 0
         self.group_parts: dict[str, int] = {}
         self.large_rate = False
+        self.term_lines: list[tuple[str, int, int, int]] = []  # (line, months, max months, yen removed)
+        self.share_lines: list[str] = []  # lines cut to the e-trade SME share
 
     # ------------------------------------------------------------------------------- helpers
     def add(self, finding: Finding) -> None:
@@ -119,72 +122,112 @@ class _Run:
 
     # ------------------------------------------------------------------------------- §2 lines
     def build_lines(self) -> None:
-        f = self.frame
+        """§2 line rules, each line through :meth:`line_rules` in order; a rule that removes the whole line
+        ends that line's checks.  Then the findings that sum over lines, the 役務 cap and hardware."""
         tools = {t.id: t for t in self.app.tools}
-        kinds_ok = set(f.eligible_kinds)
-        analysis_kinds = set(f.group.analysis_kinds) if f.group is not None else set()
-        term_lines: list[tuple[str, int, int, int]] = []
-        share_lines: list[str] = []
         for ln in self.app.costs:
             member = self.app.member(ln.member)
-            expense = ln.expense
-            line = ItdLine(ln.id, member.id, ln.tool, ln.kind, expense, ln.amount_yen, ln.amount_yen)
+            line = ItdLine(ln.id, member.id, ln.tool, ln.kind, ln.expense, ln.amount_yen, ln.amount_yen)
             self.lines.append(line)
             if member.id in self.excluded:
                 self.trim(line, self.excluded[member.id], line.eligible_yen)
                 continue
-            allowed = analysis_kinds if expense == "b" else kinds_ok
-            if ln.kind not in allowed:
-                self.trim(line, "cost.kind_not_eligible", line.eligible_yen)
-                self.add(
-                    emit("cost.kind_not_eligible", f"expense_{expense}" if expense else "frame", refs=[ln.id],
-                         yen_removed=line.claimed_yen, line=ln.id, kind=ln.kind, kind_ja=KIND_JA[ln.kind],
-                         frame_ja=f.name_ja, frame_en=f.name_en)
-                )
-                continue
             tool = tools.get(ln.tool) if ln.tool is not None else None
-            if (
-                f.function_set
-                and f.min_functions
-                and expense != "b"
-                and ln.kind in SOFTWARE_KINDS
-                and tool is not None
-                and not set(tool.functions) & set(f.function_set)
-            ):
-                self.trim(line, "cost.tool_not_eligible", line.eligible_yen)
-                self.add(
-                    emit("cost.tool_not_eligible", "group" if self.group else "default", refs=[ln.id, tool.id],
-                         yen_removed=line.claimed_yen, line=ln.id, tool=tool.id, tool_name=tool.name,
-                         functions_ja="・".join(FUNCTION_JA[x] for x in f.function_set),
-                         functions=", ".join(f.function_set))
-                )
-                continue
-            max_months = f.cloud_max_months
-            if expense == "b" and f.group is not None:
-                max_months = f.group.analysis_cloud_max_months
-            if ln.months is not None and max_months is not None and ln.months > max_months:
-                keep = fx.cost_term_limit(line.eligible_yen, ln.months, max_months)
-                term_lines.append((ln.id, ln.months, max_months, line.eligible_yen - keep))
-                self.trim(line, "cost.term_limit", line.eligible_yen - keep)
-            if f.requires_security_listed and (tool is None or not tool.security_listed):
-                self.trim(line, "tool.security_not_listed", line.eligible_yen)
-                self.add(
-                    emit("tool.security_not_listed", "tool" if tool else "no_tool", refs=[ln.id, *([tool.id] if tool else [])],
-                         yen_removed=line.claimed_yen, line=ln.id, tool_name=tool.name if tool else "")
-                )
-                continue
-            if f.e_trade_share:
-                if tool is None or not tool.free_counterparty_accounts or "ordering" not in tool.functions:
-                    self.add(emit("tool.e_trade_accounts", "tool", refs=[ln.id, *([tool.id] if tool else [])], line=ln.id))
-                elif tool.counterparty_accounts_total is None or tool.counterparty_accounts_sme is None:
-                    self.add(emit("tool.e_trade_accounts", "counts", refs=[ln.id, tool.id], line=ln.id))
-                else:
-                    keep = fx.cost_e_trade_share(
-                        line.eligible_yen, tool.counterparty_accounts_sme, tool.counterparty_accounts_total
-                    )
-                    if keep < line.eligible_yen:
-                        share_lines.append(ln.id)
-                        self.trim(line, "cost.e_trade_share", line.eligible_yen - keep)
+            for rule in self.line_rules():
+                if rule(ln, line, tool):
+                    break
+        self._term_limit_finding()
+        self._e_trade_share_finding()
+        self._service_cap()
+        self._hardware_with_software()
+
+    def line_rules(self) -> tuple[Callable[[CostLine, ItdLine, Tool | None], bool], ...]:
+        """The per-line rules in order; each returns True when it removed the whole line."""
+        return (
+            self.cost_kind_not_eligible,
+            self.cost_tool_not_eligible,
+            self.cost_term_limit,
+            self.tool_security_not_listed,
+            self.tool_e_trade_accounts,
+        )
+
+    def cost_kind_not_eligible(self, ln: CostLine, line: ItdLine, tool: Tool | None) -> bool:
+        """cost.kind_not_eligible: the line's kind is an eligible cost of the frame (of (b) for (b) lines)."""
+        f = self.frame
+        analysis_kinds = set(f.group.analysis_kinds) if f.group is not None else set()
+        allowed = analysis_kinds if ln.expense == "b" else set(f.eligible_kinds)
+        if ln.kind in allowed:
+            return False
+        self.trim(line, "cost.kind_not_eligible", line.eligible_yen)
+        self.add(
+            emit("cost.kind_not_eligible", f"expense_{ln.expense}" if ln.expense else "frame", refs=[ln.id],
+                 yen_removed=line.claimed_yen, line=ln.id, kind=ln.kind, kind_ja=KIND_JA[ln.kind],
+                 frame_ja=f.name_ja, frame_en=f.name_en)
+        )
+        return True
+
+    def cost_tool_not_eligible(self, ln: CostLine, line: ItdLine, tool: Tool | None) -> bool:
+        """cost.tool_not_eligible: a software line's tool has one of the frame's functions."""
+        f = self.frame
+        if not (
+            f.function_set
+            and f.min_functions
+            and ln.expense != "b"
+            and ln.kind in SOFTWARE_KINDS
+            and tool is not None
+            and not set(tool.functions) & set(f.function_set)
+        ):
+            return False
+        self.trim(line, "cost.tool_not_eligible", line.eligible_yen)
+        self.add(
+            emit("cost.tool_not_eligible", "group" if self.group else "default", refs=[ln.id, tool.id],
+                 yen_removed=line.claimed_yen, line=ln.id, tool=tool.id, tool_name=tool.name,
+                 functions_ja="・".join(FUNCTION_JA[x] for x in f.function_set),
+                 functions=", ".join(f.function_set))
+        )
+        return True
+
+    def cost_term_limit(self, ln: CostLine, line: ItdLine, tool: Tool | None) -> bool:
+        """cost.term_limit: fees count up to the frame's term (trimmed here, one finding for all lines)."""
+        f = self.frame
+        max_months = f.cloud_max_months
+        if ln.expense == "b" and f.group is not None:
+            max_months = f.group.analysis_cloud_max_months
+        if ln.months is not None and max_months is not None and ln.months > max_months:
+            keep = fx.cost_term_limit(line.eligible_yen, ln.months, max_months)
+            self.term_lines.append((ln.id, ln.months, max_months, line.eligible_yen - keep))
+            self.trim(line, "cost.term_limit", line.eligible_yen - keep)
+        return False
+
+    def tool_security_not_listed(self, ln: CostLine, line: ItdLine, tool: Tool | None) -> bool:
+        """tool.security_not_listed: the service is on IPA's サイバーセキュリティお助け隊 list."""
+        if not self.frame.requires_security_listed or (tool is not None and tool.security_listed):
+            return False
+        self.trim(line, "tool.security_not_listed", line.eligible_yen)
+        self.add(
+            emit("tool.security_not_listed", "tool" if tool else "no_tool", refs=[ln.id, *([tool.id] if tool else [])],
+                 yen_removed=line.claimed_yen, line=ln.id, tool_name=tool.name if tool else "")
+        )
+        return True
+
+    def tool_e_trade_accounts(self, ln: CostLine, line: ItdLine, tool: Tool | None) -> bool:
+        """tool.e_trade_accounts (the e-trade tool and its account counts), else cost.e_trade_share's trim."""
+        if not self.frame.e_trade_share:
+            return False
+        if tool is None or not tool.free_counterparty_accounts or "ordering" not in tool.functions:
+            self.add(emit("tool.e_trade_accounts", "tool", refs=[ln.id, *([tool.id] if tool else [])], line=ln.id))
+        elif tool.counterparty_accounts_total is None or tool.counterparty_accounts_sme is None:
+            self.add(emit("tool.e_trade_accounts", "counts", refs=[ln.id, tool.id], line=ln.id))
+        else:
+            keep = fx.cost_e_trade_share(line.eligible_yen, tool.counterparty_accounts_sme, tool.counterparty_accounts_total)
+            if keep < line.eligible_yen:
+                self.share_lines.append(ln.id)
+                self.trim(line, "cost.e_trade_share", line.eligible_yen - keep)
+        return False
+
+    def _term_limit_finding(self) -> None:
+        """cost.term_limit: one finding naming every trimmed line."""
+        term_lines = self.term_lines
         if term_lines:
             yen = sum(t[3] for t in term_lines)
             details = [fragment("cost.term_limit:line", line=i, months=mo, max_months=mx) for i, mo, mx, _ in term_lines]
@@ -193,11 +236,12 @@ class _Run:
                      detail_ja="、".join(d[0] for d in details), detail_en=", ".join(d[1] for d in details),
                      removed=_y(yen))
             )
-        if share_lines:
+
+    def _e_trade_share_finding(self) -> None:
+        """cost.e_trade_share: one info naming every line cut to the SME share."""
+        if self.share_lines:
             yen = self.trimmed_yen("cost.e_trade_share")
-            self.add(emit("cost.e_trade_share", refs=share_lines, yen_removed=yen, removed=_y(yen)))
-        self._service_cap()
-        self._hardware_with_software()
+            self.add(emit("cost.e_trade_share", refs=self.share_lines, yen_removed=yen, removed=_y(yen)))
 
     def _service_cap(self) -> None:
         cap = self.frame.service_cap_yen
