@@ -30,7 +30,7 @@ bench: setup
 	$(PY) -m bench
 
 docs: setup
-	$(PY) -m planner.docs
+	$(PY) -m scripts.rules_doc
 
 # Refresh requirements/lock.txt from pyproject.toml (pip-tools). Pins already in the lock are kept;
 # `make lock UPGRADE="streamlit pandas"` re-resolves just those, `make lock UPGRADE=--all` everything.

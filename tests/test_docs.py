@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from planner import docs
 from planner.kyoso.rules import RULES
+from scripts import rules_doc as docs
 
 
 def test_rules_md_is_up_to_date() -> None:
     current = docs.DOC_PATH.read_text(encoding="utf-8")
-    assert current == docs.render(), "docs/rules.md is out of date: run `python -m planner.docs`"
+    assert current == docs.render(), "docs/rules.md is out of date: run `python -m scripts.rules_doc`"
 
 
 def test_rules_md_lists_every_rule_and_parameter() -> None:
