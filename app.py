@@ -8,12 +8,16 @@ for the session-state contract shared by all pages.
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
-import streamlit as st
+_T0 = time.perf_counter()  # KYOSO_TIMINGS=1: this run's script time goes to stderr (bench/browser.py reads it)
 
-from ui import editors, frame, state, store_bridge
-from ui.i18n import bind_lang
+import streamlit as st  # noqa: E402
+
+from ui import editors, frame, state, store_bridge  # noqa: E402
+from ui.i18n import bind_lang  # noqa: E402
 
 # an emoji icon is drawn by the browser itself: a :material/…: page icon is fetched from fonts.gstatic.com
 st.set_page_config(page_title="共創型 計画", page_icon="🤝", layout="wide")
@@ -23,11 +27,18 @@ frame.guard(store_bridge.open_from_query_params)  # ?plan=…&token=… (issue 6
 bind_lang()
 frame.guard(editors.process_pending_edits)
 page = st.navigation(frame.pages())
-frame.guard(frame.render_sidebar)
+# the headline before the sidebar: the sidebar is its own container (where it appears does not depend on
+# the order), and the figures an edit changes reach the browser a sidebar's build earlier
 frame.guard(frame.render_headline)
+_T_HEAD = time.perf_counter()  # the headline figures are sent by now
+frame.guard(frame.render_sidebar)
 frame.guard(store_bridge.render_status)  # autosave status, conflicts with reload / re-apply
 st.divider()
 try:
     page.run()
 except Exception as exc:  # a page's unexpected error becomes a friendly message, never a traceback
     frame.unexpected(exc)
+if os.environ.get("KYOSO_TIMINGS"):
+    sys.stderr.write(f"kyoso-timing page={page.url_path or 'consortium'} ms={(time.perf_counter() - _T0) * 1000:.3f} "
+                     f"head_ms={(_T_HEAD - _T0) * 1000:.3f}\n")
+    sys.stderr.flush()

@@ -46,6 +46,14 @@ def industry_options(options: Sequence[str], labels: dict[str, str]) -> list[str
     return out
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ladder_spec(key: tuple[object, ...], _ladder: Sequence[views.LadderStep], raw_total: int) -> dict[str, object]:
+    """The cap ladder's chart, built once per ladder, total and language for every session (Altair takes
+    ~0.1 s to build it; the default page drew it anew for each new session).  ``key`` holds all it shows."""
+    spec: dict[str, object] = charts.cap_ladder(_ladder, raw_total)
+    return spec
+
+
 def render() -> None:
     plan = state.get_plan()
     result = state.current_result()
@@ -153,7 +161,8 @@ def render() -> None:
             st.warning(t("c.ladder_binds_max"))
         elif more > 0:
             st.warning(t("c.ladder_binds", more=more))
-        charts.show("ladder", lambda: charts.cap_ladder(ladder, result.raw_subsidy_total_yen))
+        key = (tuple((s.members, s.cap_yen, s.current) for s in ladder), result.raw_subsidy_total_yen, state.lang())
+        charts.show("ladder", lambda: _ladder_spec(key, ladder, result.raw_subsidy_total_yen))
     with right:
         st.markdown(f"##### {t('c.rate')}")
         why = views.rate_reason(pack, result)
