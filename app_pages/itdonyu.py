@@ -447,10 +447,14 @@ def render() -> None:
     compare_tab, frame_tab = st.tabs(
         [t("tab.compare"), t("tab.frame")], key=f"itdonyu_tab_{lang()}", on_change="rerun"
     )
-    with compare_tab:
-        render_comparison()
-    with frame_tab:
-        render_frame()
+    # Only the selected tab runs (the tabs track their state): the comparison of every frame is not rebuilt
+    # while the user edits one frame, and the other way round.
+    if compare_tab.open is not False:
+        with compare_tab:
+            render_comparison()
+    if frame_tab.open is not False:
+        with frame_tab:
+            render_frame()
 
 
 render()

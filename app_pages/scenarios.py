@@ -548,14 +548,12 @@ def render() -> None:
         key=f"scenarios_tab_{state.lang()}",
         on_change="rerun",
     )
-    with tabs[0]:
-        _list_and_compare(plan)
-    with tabs[1]:
-        _whatif(plan)
-    with tabs[2]:
-        _headroom(plan)
-    with tabs[3]:
-        _optimiser_fragment()
+    # Only the selected tab runs (the tabs track their state): a rerun does not build the three hidden ones.
+    for tab, body in zip(tabs, (lambda: _list_and_compare(plan), lambda: _whatif(plan), lambda: _headroom(plan),
+                                _optimiser_fragment), strict=True):
+        if tab.open is not False:
+            with tab:
+                body()
 
 
 render()

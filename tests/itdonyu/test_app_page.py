@@ -23,6 +23,18 @@ def _start(**session: Any) -> AppTest:
     return at
 
 
+FRAME_TAB = {"ja": "枠の計算(1社・複数社連携)", "en": "Compute a frame (one company or a group)"}
+
+
+def _frame_tab(at: AppTest) -> AppTest:
+    """Select the frame tab as a click does (only the selected tab's body runs)."""
+    lang = at.session_state["lang"]
+    at.session_state[f"itdonyu_tab_{lang}"] = FRAME_TAB[lang]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _metric(at: AppTest, label: str) -> str:
     values = [m.value for m in at.metric if m.label == label]
     assert len(values) == 1, [m.label for m in at.metric]
@@ -38,12 +50,13 @@ def test_page_compares_the_plan_and_computes_the_group_example() -> None:
     assert any("共創型サービスIT連携支援補助金" in str(s.value) for s in at.success)  # pays most as planned
     table = at.dataframe[0].value
     assert "¥10,913,332" in table.to_string() and "¥2,114,999" in table.to_string()
+    _frame_tab(at)
     assert _metric(at, "補助金額") == "¥14,088,831"  # group-2025-shotengai.json
     assert any("(c)その他経費" in at.dataframe[i].value.to_string() for i in range(len(at.dataframe)))
 
 
 def test_an_edit_changes_the_subsidy_and_an_invalid_one_is_refused() -> None:
-    at = _start(plan=load_plan(SAMPLE_PLAN), lang="en")
+    at = _frame_tab(_start(plan=load_plan(SAMPLE_PLAN), lang="en"))
     selector = next(s for s in at.selectbox if s.label == "example")
     selector.select("digital-base-2022-worked-example.json").run()
     assert _metric(at, "subsidy") == "¥722,222"
@@ -61,4 +74,5 @@ def test_an_edit_changes_the_subsidy_and_an_invalid_one_is_refused() -> None:
 def test_page_without_a_plan_and_in_english() -> None:
     at = _start(lang="en")
     assert any("no 共創型 plan" in str(i.value) for i in at.info)
+    _frame_tab(at)
     assert _metric(at, "subsidy") == "¥14,088,831"

@@ -16,10 +16,21 @@ from tests.conftest import ROOT
 PAGE = str(ROOT / "app_pages" / "scenarios.py")
 
 
-def _app(plan: Plan, lang: str = "ja") -> AppTest:
+def _app(plan: Plan, lang: str = "ja", tab: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["plan"] = plan
     at.session_state["lang"] = lang
+    if tab is not None:
+        at.session_state[f"scenarios_tab_{lang}"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _tab(at: AppTest, label: str) -> AppTest:
+    """Select a tab as a click does (only the selected tab's body runs)."""
+    lang = at.session_state["lang"]
+    at.session_state[f"scenarios_tab_{lang}"] = label
     at.run()
     assert not at.exception, at.exception
     return at
@@ -41,7 +52,7 @@ def _half_to_double(plan_dict: dict[str, Any]) -> Plan:
 
 def test_optimise_and_keep_the_result_as_a_scenario(sample_plan_dict: dict[str, Any]) -> None:
     plan = _half_to_double(sample_plan_dict)
-    at = _app(plan)
+    at = _app(plan, tab="配分の最適化")
     _button(at, "最適化する").click().run()
     assert not at.exception, at.exception
     assert any("補助金 ¥10,913,332 → ¥21,826,665" in shown(s.value) for s in at.success)
@@ -52,6 +63,7 @@ def test_optimise_and_keep_the_result_as_a_scenario(sample_plan_dict: dict[str, 
     assert new_plan.scenarios is not None and len(new_plan.scenarios) == 1
     assert planner.evaluate(new_plan.scenarios[0].plan).subsidy_yen == 21_826_665
     # the comparison table now has the base plan and the scenario side by side
+    _tab(at, "シナリオと比較")
     headline = next(df.value for df in at.dataframe if "項目" in df.value.columns)
     assert list(headline.columns) == ["項目", "基本計画", new_plan.scenarios[0].name]
 
@@ -60,6 +72,7 @@ def test_whatif_then_open_the_scenario(sample_plan_path: Any) -> None:
     plan = load_plan(sample_plan_path)
     at = _app(plan)
     assert any("シナリオはまだありません" in i.value for i in at.info)
+    _tab(at, "What-if")
     # i1 is already api: the page offers the other methods; switch i2 (messaging) to api
     at.selectbox(key=next(s.key for s in at.selectbox if s.label == "連携")).set_value("i2").run()
     _button(at, "連携方式を変える").click().run()
@@ -69,6 +82,7 @@ def test_whatif_then_open_the_scenario(sample_plan_path: Any) -> None:
     assert with_variant.scenarios is not None and len(with_variant.scenarios) == 1
     variant = with_variant.scenarios[0]
     assert next(i for i in variant.plan.integrations if i.id == "i2").method == "api"
+    _tab(at, "シナリオと比較")
     _button(at, "このシナリオを計画にする").click().run()
     opened: Plan = at.session_state["plan"]
     assert next(i for i in opened.integrations if i.id == "i2").method == "api"
@@ -78,7 +92,7 @@ def test_whatif_then_open_the_scenario(sample_plan_path: Any) -> None:
 
 
 def test_page_in_english_and_without_flex(sample_plan_path: Any) -> None:
-    at = _app(load_plan(sample_plan_path), "en")
+    at = _app(load_plan(sample_plan_path), "en", tab="Allocation optimiser")
     assert any(b.label == "Give every line a flex range" for b in at.button)
     _button(at, "Give every line a flex range").click().run()
     flexed: Plan = at.session_state["plan"]
@@ -86,6 +100,7 @@ def test_page_in_english_and_without_flex(sample_plan_path: Any) -> None:
     assert [planner.evaluate(flexed).lines[i].claimed_yen for i in range(3)] == [
         planner.evaluate(load_plan(sample_plan_path)).lines[i].claimed_yen for i in range(3)
     ]
+    _tab(at, "Headroom")
     headroom = next(df.value for df in at.dataframe if "Room" in df.value.columns)
     assert "cost.subcontract_half" in set(headroom["Rule"])
 
@@ -94,7 +109,7 @@ def test_member_budget_box_shows_before_the_run_and_is_what_the_run_uses(sample_
     """Picking a member shows its budget box at once (no run yet); the run keeps that member to the
     amount typed there, and the consortium budget box is off until its checkbox is on."""
     plan = _half_to_double(sample_plan_dict)
-    at = _app(plan)
+    at = _app(plan, tab="配分の最適化")
     budget_box = next(n for n in at.number_input if n.label == "予算(円)")
     assert budget_box.disabled
     picker = next(m for m in at.multiselect if m.label == "メンバー別の予算(申請経費の上限)")
