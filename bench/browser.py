@@ -107,11 +107,10 @@ def _ms_stats(values_ms: list[float]) -> Stats:
 
 @contextlib.contextmanager
 def servers(tmp: Path, big_lines: int, seed: int) -> Iterator[dict[str, Server]]:
-    from bench.generate import generate_plan
     from tests.browser import streamlit_server
 
     big = tmp / f"plan-{big_lines}.json"
-    big.write_text(json.dumps(generate_plan(big_lines, seed=seed), ensure_ascii=False), encoding="utf-8")
+    big.write_text(json.dumps(_edit_plan(big_lines, seed)[0], ensure_ascii=False), encoding="utf-8")
     specs = {
         "bare": (["streamlit", "run", str(BARE_PAGE)], ()),
         "sample": (["streamlit", "run", "app.py"], ("--plan", str(SAMPLE))),
@@ -150,7 +149,13 @@ def _edit_plan(lines: int | None, seed: int) -> tuple[dict[str, Any], str, str]:
         return d, "補助金額", "subsidy_yen"
     from bench.generate import generate_plan
 
-    return generate_plan(lines, seed=seed), "申請経費", "claimed_total_yen"
+    plan = generate_plan(lines, seed=seed)
+    c4 = next(c for c in plan["costs"] if c["id"] == "c4")
+    if "unit_price_yen" not in c4:  # the edit types a 単価: make c4 a priced line (a small plan may draw labour)
+        for k in ("hours", "hourly_rate_yen", "kenpo_grade", "months"):
+            c4.pop(k, None)
+        c4.update(category="software", unit_price_yen=100_000, quantity=1)
+    return plan, "申請経費", "claimed_total_yen"
 
 
 def _figure_after(d: dict[str, Any], price: int, attr: str) -> str:
