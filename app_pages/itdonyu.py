@@ -170,12 +170,22 @@ def render_comparison() -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     best = comparison.best()
     st.success(t("cmp.best", name=best.programme_ja if ja else best.programme_en))
-    chart = pd.DataFrame(
-        {t("col.as_planned"): [e.subsidy_yen for e in comparison.estimates],
-         t("col.if_met"): [e.subsidy_if_met_yen for e in comparison.estimates]},
-        index=[e.key for e in comparison.estimates],
-    )
-    st.bar_chart(chart, stack=False, horizontal=True)
+    series = (t("col.as_planned"), t("col.if_met"))
+
+    def bars() -> dict[str, Any]:
+        from ui import charts
+
+        rows = [(e.key, series[0], e.subsidy_yen) for e in comparison.estimates]
+        rows += [(e.key, series[1], e.subsidy_if_met_yen) for e in comparison.estimates]
+        return charts.grouped_bars(rows, series)
+
+
+    if st.session_state.get("plan") is plan:  # the session's plan: the spec is built once per plan and language
+        from ui import charts
+
+        charts.show("itdonyu_compare", bars)
+    else:
+        st.vega_lite_chart(spec=bars(), width="stretch")
     for i, e in enumerate(comparison.estimates):
         with st.expander(f"{e.programme_ja if ja else e.programme_en} — {yen(e.subsidy_if_met_yen)}"):
             for f in e.blocking:
