@@ -38,6 +38,7 @@ from exports.common import CATEGORY_LABELS
 from planner import load_plan
 from planner.result import Result
 from schemas import PlanLoadError
+from schemas.errors import BilingualError
 from schemas.loader import InputRefused, read_bounded
 from schemas.plan import CATEGORIES, CostLine, Plan
 
@@ -197,11 +198,8 @@ class ImportReport:
 # reading cells
 
 
-class _Unreadable(Exception):
-    def __init__(self, ja: str, en: str) -> None:
-        super().__init__(en)
-        self.ja = ja
-        self.en = en
+class _Unreadable(BilingualError):
+    """A workbook (or a cell of it) that cannot be read; ja/en say why."""
 
 
 def decode_ooxml(text: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from exports.packet import Document
 from exports.safe_write import OutputRefused, check_not_protected
+from schemas.errors import BilingualError
 
 INSTALL_HINT = "sudo apt-get install libreoffice-calc-nogui"
 TIMEOUT_S = 180
@@ -33,16 +34,8 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 """
 
 
-class PdfUnavailable(Exception):
+class PdfUnavailable(BilingualError):
     """No PDF could be made (LibreOffice missing, timed out or failed); ``ja``/``en`` say why and what to do."""
-
-    def __init__(self, ja: str, en: str) -> None:
-        self.ja = ja
-        self.en = en
-        super().__init__(en)
-
-    def message(self, lang: str = "ja") -> str:
-        return self.ja if lang == "ja" else self.en
 
 
 def soffice() -> str | None:

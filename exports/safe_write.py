@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.errors import BilingualError
+
 PLAN = "plan"  # a kyoso-plan/… JSON file
 WORKBOOK = "xlsx"  # a workbook written by kyoso export (custom property kyoso_export)
 PACKET_ZIP = "zip"  # the export's zip of workbooks
@@ -52,16 +54,8 @@ _MAX_PLAN_BYTES = 64 * 1024 * 1024  # larger files are not recognised as plans (
 _HEAD_BYTES = 64 * 1024
 
 
-class OutputRefused(Exception):
+class OutputRefused(BilingualError):
     """An output target that must not be written; ``ja``/``en`` say what to do instead."""
-
-    def __init__(self, ja: str, en: str) -> None:
-        self.ja = ja
-        self.en = en
-        super().__init__(en)
-
-    def message(self, lang: str = "ja") -> str:
-        return self.ja if lang == "ja" else self.en
 
 
 @dataclass(frozen=True)

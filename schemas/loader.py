@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from schemas.errors import BilingualError
 from schemas.plan import Plan
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -372,13 +373,8 @@ def _validate(data: Any, source: str, programs: Collection[str] | None = None) -
     return plan
 
 
-class InputRefused(Exception):
+class InputRefused(BilingualError):
     """An input file that is not read: not a regular file, too large, missing or unreadable (ja/en)."""
-
-    def __init__(self, ja: str, en: str) -> None:
-        super().__init__(en)
-        self.ja = ja
-        self.en = en
 
 
 def _too_large(limit: int, size: int | None = None) -> InputRefused:

@@ -15,21 +15,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.errors import BilingualError
 from store.diff import Change, diff
 
 ROLE_RE = re.compile(r"^(lead|member:\S(.{0,62}\S)?)$")
 
 
-class StoreError(Exception):
+class StoreError(BilingualError):
     """Base of the store's errors; ``ja`` and ``en`` are messages for the user."""
-
-    def __init__(self, ja: str, en: str) -> None:
-        self.ja = ja
-        self.en = en
-        super().__init__(en)
-
-    def message(self, lang: str = "ja") -> str:
-        return self.ja if lang == "ja" else self.en
 
 
 class AccessDenied(StoreError):
