@@ -41,6 +41,7 @@ from typing import Any
 import pytest
 
 import planner
+from planner.catalogue import DEFAULT, Catalogue
 from planner.kyoso import formulas as kyoso_formulas
 from planner.kyoso import messages
 from planner.kyoso.checks import CHECK_OF_RULE, PIPELINE
@@ -429,17 +430,19 @@ def test_every_message_variant_and_sme_reason_is_reached(monkeypatch: pytest.Mon
     """Each catalogue variant is rendered by some rule case (one needs a pack with another scope)."""
     used: set[tuple[str, str]] = set()
     reasons: set[str] = set()
-    render, sme_reason = messages.render, messages.sme_reason
+    render, sme_reason = Catalogue.render, messages.sme_reason
 
-    def recording_render(rule_id: str, variant: str = messages.DEFAULT, **fields: Any) -> tuple[str, str, str, str]:
-        used.add((rule_id, variant))
-        return render(rule_id, variant, **fields)
+    def recording_render(self: Catalogue, rule_id: str, variant: str = DEFAULT,
+                         **fields: Any) -> tuple[str, str, str, str]:
+        if self is messages._CATALOGUE:
+            used.add((rule_id, variant))
+        return render(self, rule_id, variant, **fields)
 
     def recording_reason(key: str, **fields: Any) -> tuple[str, str]:
         reasons.add(key)
         return sme_reason(key, **fields)
 
-    monkeypatch.setattr(messages, "render", recording_render)
+    monkeypatch.setattr(Catalogue, "render", recording_render)
     monkeypatch.setattr(kyoso_formulas, "sme_reason", recording_reason)
     for _, _, plan in CASES:
         planner.evaluate(load_plan(plan))

@@ -8,12 +8,10 @@ line, the shortfalls of a 賃上げ plan); the engine joins them and passes the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
+from planner.catalogue import DEFAULT, Catalogue, Msg, RuleTexts, one, yen
 from planner.itdonyu.rules import severity
-from planner.kyoso.messages import DEFAULT, Msg, RuleTexts, fill, yen
-from planner.result import Finding
 
 __all__ = ["CATALOGUE", "FRAGMENTS", "FUNCTION_JA", "KIND_JA", "ROLE_JA", "emit", "fragment", "render", "yen"]
 
@@ -35,8 +33,7 @@ FUNCTION_JA = {"accounting": "会計", "ordering": "受発注", "payment": "決�
 NO_FIX = ("", "")
 
 
-def _one(ja: str, en: str) -> dict[str, Msg]:
-    return {DEFAULT: Msg(ja, en)}
+_one = one
 
 
 _WAGE_EXEMPT = "のため、必須の賃上げ計画の要件は適用されません"
@@ -314,22 +311,11 @@ FRAGMENTS: dict[str, tuple[str, str]] = {
 }
 
 
-def render(rule_id: str, variant: str = DEFAULT, **fields: Any) -> tuple[str, str, str, str]:
-    """The rule's texts for ``variant`` filled with ``fields``: (message_ja, message_en, fix_ja, fix_en)."""
-    return fill(CATALOGUE[rule_id], variant, fields)
-
-
-def emit(
-    rule_id: str,
-    variant: str = DEFAULT,
-    *,
-    refs: Iterable[str] = (),
-    yen_removed: int | None = None,
-    **fields: Any,
-) -> Finding:
-    """A :class:`Finding` of ``rule_id`` (severity from the IT導入 registry) with the catalogue's texts."""
-    ja, en, fix_ja, fix_en = render(rule_id, variant, **fields)
-    return Finding(rule_id, severity(rule_id), ja, en, tuple(refs), fix_ja, fix_en, yen_removed)
+_CATALOGUE = Catalogue(CATALOGUE, severity)
+#: The rule's texts filled with fields: (message_ja, message_en, fix_ja, fix_en).
+render = _CATALOGUE.render
+#: A :class:`~planner.result.Finding` of an IT導入 rule id (severity from its registry) with the catalogue's texts.
+emit = _CATALOGUE.emit
 
 
 def fragment(key: str, **fields: Any) -> tuple[str, str]:

@@ -15,14 +15,10 @@ member's 中小企業 check and inside the ``member.not_sme`` message).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from planner.catalogue import DEFAULT, Catalogue, Msg, RuleTexts, one
 from planner.kyoso.rules import severity
-from planner.result import Finding
-
-DEFAULT = "default"
 
 # -- labels shared by the messages, the workbooks and the app ------------------------------------------
 
@@ -39,30 +35,7 @@ CATEGORY_JA = {
 STEP_JA = {1: "STEP1 ITツールの購入・設定", 2: "STEP2 要件定義", 3: "STEP3 設計・開発〜システムテスト", 4: "STEP4 受入テスト・研修"}
 
 
-def yen(v: int) -> str:
-    """Money in a message: ``¥1,234,567`` (both languages)."""
-    return f"¥{v:,}"
-
-
-@dataclass(frozen=True, slots=True)
-class Msg:
-    """One message variant: Japanese and English templates, and a fix of its own when the rule's differs."""
-
-    ja: str
-    en: str
-    fix: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RuleTexts:
-    """A rule's texts: its fix (ja, en) and its message variants."""
-
-    fix: tuple[str, str]
-    messages: Mapping[str, Msg] = field(default_factory=dict)
-
-
-def _one(ja: str, en: str) -> dict[str, Msg]:
-    return {DEFAULT: Msg(ja, en)}
+_one = one
 
 
 CATALOGUE: dict[str, RuleTexts] = {
@@ -434,34 +407,11 @@ SME_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-def fill(texts: RuleTexts, variant: str, fields: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    """``texts``' variant filled with ``fields``: (message_ja, message_en, fix_ja, fix_en)."""
-    msg = texts.messages[variant]
-    fix_ja, fix_en = msg.fix or texts.fix
-    return (
-        msg.ja.format(**fields),
-        msg.en.format(**fields),
-        fix_ja.format(**fields),
-        fix_en.format(**fields),
-    )
-
-
-def render(rule_id: str, variant: str = DEFAULT, **fields: Any) -> tuple[str, str, str, str]:
-    """The rule's texts for ``variant`` filled with ``fields``: (message_ja, message_en, fix_ja, fix_en)."""
-    return fill(CATALOGUE[rule_id], variant, fields)
-
-
-def emit(
-    rule_id: str,
-    variant: str = DEFAULT,
-    *,
-    refs: Iterable[str] = (),
-    yen_removed: int | None = None,
-    **fields: Any,
-) -> Finding:
-    """A :class:`Finding` of ``rule_id`` (severity from the registry) with the catalogue's texts."""
-    ja, en, fix_ja, fix_en = render(rule_id, variant, **fields)
-    return Finding(rule_id, severity(rule_id), ja, en, tuple(refs), fix_ja, fix_en, yen_removed)
+_CATALOGUE = Catalogue(CATALOGUE, severity)
+#: The rule's texts filled with fields: (message_ja, message_en, fix_ja, fix_en).
+render = _CATALOGUE.render
+#: A :class:`~planner.result.Finding` of a rule id with the catalogue's texts — the only way a check builds one.
+emit = _CATALOGUE.emit
 
 
 def sme_reason(key: str, **fields: Any) -> tuple[str, str]:

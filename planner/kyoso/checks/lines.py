@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from planner.catalogue import yen
 from planner.kyoso import formulas as fx
 from planner.kyoso.context import Context
-from planner.kyoso.messages import CATEGORY_JA, ROLE_JA, emit, yen
+from planner.kyoso.messages import CATEGORY_JA, ROLE_JA, emit
 from planner.result import Finding, LineResult, Reduction
 from schemas.plan import CATEGORIES, Category, CostLine, Role
 

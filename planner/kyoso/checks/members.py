@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from planner.catalogue import yen
 from planner.kyoso import formulas as fx
 from planner.kyoso.context import Context
-from planner.kyoso.messages import ROLE_JA, emit, yen
+from planner.kyoso.messages import ROLE_JA, emit
 from planner.result import Finding, MemberResult
 from schemas.plan import Member
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from planner.catalogue import yen
 from planner.kyoso import formulas as fx
 from planner.kyoso.context import Context, Money
-from planner.kyoso.messages import emit, yen
+from planner.kyoso.messages import emit
 from planner.money import share_largest_remainder
 from planner.result import Finding
 

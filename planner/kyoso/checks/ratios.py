@@ -6,9 +6,10 @@ removed, so the app can show headroom) and trims the limited group's lines pro r
 
 from __future__ import annotations
 
+from planner.catalogue import yen
 from planner.kyoso import formulas as fx
 from planner.kyoso.context import Context
-from planner.kyoso.messages import emit, yen
+from planner.kyoso.messages import emit
 from planner.money import share_largest_remainder
 from planner.result import Finding, RatioCheck, Reduction
 
