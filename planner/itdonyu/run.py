@@ -8,6 +8,8 @@ the tools' functions) and ``planner.itdonyu.amounts._Amounts`` (§3/§4 amounts,
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from planner.itdonyu.params import FrameSpec, ItdonyuParams
 from planner.itdonyu.result import ItdLine, ItdMember, Step
 from planner.pack import RulePack
@@ -20,7 +22,7 @@ SOFTWARE_KINDS = ("software", "cloud", "option", "service")
 def _y(v: int) -> str:
     return f"¥{v:,}"
 
-class _RunBase:
+class _RunBase(ABC):
     """The state of one evaluation (findings, lines, members); ``result()`` builds the result."""
 
     def __init__(self, app: Application, pack: RulePack[ItdonyuParams], frame: FrameSpec) -> None:
@@ -60,8 +62,10 @@ class _RunBase:
     def group(self) -> bool:
         return self.frame.calc == "group"
     # ------------------------------------------------------------------------------- defined in _LineRules
+    @abstractmethod
     def functions(self, member_id: str) -> set[str]:
-        raise NotImplementedError
+        """The process functions a member's tools cover (``_LineRules``)."""
 
+    @abstractmethod
     def check_functions(self, member_id: str, functions: set[str], needed_software: bool) -> None:
-        raise NotImplementedError
+        """The function-count rules for a member (``_LineRules``); the amounts call it."""
