@@ -1,6 +1,6 @@
 """Who may do what with a stored plan.
 
-Roles: ``lead`` edits everything; ``member:<id>`` edits only that member's own record (not its ``id`` or
+Roles: ``lead`` edits everything; ``viewer`` reads everything and edits nothing; ``member:<id>`` edits only that member's own record (not its ``id`` or
 ``role``) and its own cost lines, and reads the rest.  The check is by construction: both plans are
 normalised (defaults filled, so a missing list equals an empty one) and the member's save is accepted
 exactly when everything that is not its own is identical before and after (:func:`others_view`).  It runs
@@ -18,7 +18,7 @@ from typing import Any
 from schemas.errors import BilingualError
 from store.diff import Change, diff
 
-ROLE_RE = re.compile(r"^(lead|member:\S(.{0,62}\S)?)$")
+ROLE_RE = re.compile(r"^(lead|viewer|member:\S(.{0,62}\S)?)$")
 
 
 class StoreError(BilingualError):
@@ -44,7 +44,9 @@ class Access:
     """The caller. ``plan_id`` None = every plan (the local user or the operator's command line).
 
     An access that came from a share link carries ``token_hash``; the store re-checks the link on every
-    call, so a revoked link stops working at once, even in an open session.
+    call, so a revoked link stops working at once, even in an open session.  An access of a signed-in
+    person carries its verified ``email``; the store re-checks on every call that the person is still in
+    the plan with this role (removed or changed: refused at once).
     """
 
     role: str
@@ -52,6 +54,7 @@ class Access:
     plan_id: str | None = None
     share_id: int | None = None
     token_hash: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
 
     @property
     def is_lead(self) -> bool:
@@ -62,8 +65,17 @@ class Access:
         return self.role.split(":", 1)[1] if self.role.startswith("member:") else None
 
     @property
+    def is_viewer(self) -> bool:
+        return self.role == "viewer"
+
+    @property
     def via_token(self) -> bool:
         return self.token_hash is not None
+
+    @property
+    def limited(self) -> bool:
+        """A link holder or a signed-in person (quotas apply), not the local user or the operator."""
+        return self.token_hash is not None or self.email is not None
 
 
 def hash_token(token: str) -> str:
@@ -182,6 +194,8 @@ def check_edit(access: Access, old: dict[str, Any], new: dict[str, Any]) -> None
     """
     if access.is_lead:
         return
+    if access.is_viewer:
+        raise AccessDenied("閲覧者(viewer)は計画を変更できません", "a viewer may not change the plan")
     member = access.member_id
     if member is None:
         raise AccessDenied("この操作は許可されていません", "this is not allowed")

@@ -3,6 +3,8 @@
 - ``KYOSO_DATABASE_URL``: a PostgreSQL URL (``postgresql://user@host/db``; the psycopg 3 driver is used).
   Unset: SQLite in ``$KYOSO_DATA_DIR/kyoso.db`` (default ``./data/kyoso.db``), WAL mode.
 - ``KYOSO_SHARED_MODE=1``: the app is served to others, so a plan is reachable only through a share link.
+- ``KYOSO_AUTH=oidc``: sign-in mode: people sign in (OpenID Connect, Streamlit's ``st.login``) and a plan is
+  reachable only by its people (``plan_people``) and the operator; unset: no sign-in (local or link mode).
 - ``KYOSO_RETENTION_DAYS``: how long a deleted plan can be restored (default 30).
 - ``KYOSO_AUTHOR``: the author label of the local user in the history (default: the login name).
 """
@@ -38,6 +40,11 @@ def database_url() -> str:
 
 def shared_mode() -> bool:
     return os.environ.get("KYOSO_SHARED_MODE", "").strip().lower() in _TRUE
+
+
+def sign_in_mode() -> bool:
+    """``KYOSO_AUTH=oidc``: people sign in; anything else (or unset) keeps the no-sign-in modes."""
+    return os.environ.get("KYOSO_AUTH", "").strip().lower() == "oidc"
 
 
 def retention_days() -> int:

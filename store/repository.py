@@ -9,6 +9,7 @@ diff) so the caller can reload or re-apply (:meth:`Store.reapply`).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import zlib
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from store import config
 from store.access import Access, AccessDenied, StoreError, check_edit, hash_token, valid_role
 from store.db import make_engine, read_tx, write_tx
 from store.diff import Change, MergeConflict, diff, merge, summarize
-from store.models import plan_versions, plans, share_links
+from store.models import invitation_events, invitations, plan_people, plan_versions, plans, share_links
 from store.quota import Quotas
 
 
@@ -113,6 +114,62 @@ class ShareInfo:
     revoked_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PersonInfo:
+    plan_id: str
+    email: str
+    name: str
+    role: str
+    added_at: datetime
+    added_by: str
+
+    @property
+    def label(self) -> str:
+        return person_label(self.name, self.email)
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationInfo:
+    id: int
+    plan_id: str
+    email: str | None
+    role: str
+    created_at: datetime
+    created_by: str
+    accepted_at: datetime | None = None
+    accepted_by: str | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationEvent:
+    invitation_id: int
+    plan_id: str
+    event: str  # sent | accepted | revoked
+    email: str | None
+    role: str
+    actor: str
+    at: datetime
+
+
+def clean_email(email: str | None) -> str:
+    """An e-mail as the store compares it: trimmed, lower case; refused when it is not one."""
+    value = (email or "").strip().lower()
+    if not _EMAIL.fullmatch(value):
+        raise StoreError(f"メールアドレス {email!r} は使えません", f"{email!r} is not an e-mail address")
+    return value
+
+
+def person_label(name: str | None, email: str) -> str:
+    """How a person is named in the history: ``name <email>`` (just the e-mail without a name)."""
+    name = " ".join(str(name or "").replace("<", "").replace(">", "").split())[:120]
+    return (f"{name} <{email}>" if name else email)[:200]
+
+
 class Conflict(StoreError):
     """A save based on version ``base_version`` while the plan is at ``current_version``.
 
@@ -142,6 +199,9 @@ class Conflict(StoreError):
 
     def their_summary(self, lang: str = "ja") -> str:
         return summarize(self.their_changes, lang)
+
+
+_EMAIL = re.compile(r"^[^@\s<>]{1,200}@[^@\s<>]{1,200}$")
 
 
 def _now() -> datetime:
@@ -190,13 +250,15 @@ class Store:
     """One plan store (SQLite by default, PostgreSQL with ``KYOSO_DATABASE_URL``). Thread-safe."""
 
     def __init__(self, url: str | None = None, *, shared_mode: bool | None = None,
-                 retention_days: int | None = None, migrate: bool = True, quotas: Quotas | None = None) -> None:
+                 retention_days: int | None = None, migrate: bool = True, quotas: Quotas | None = None,
+                 sign_in: bool | None = None) -> None:
         self.url = config.normalize_url(url) if url else config.database_url()
         self.engine = make_engine(self.url)
         self.shared_mode = config.shared_mode() if shared_mode is None else shared_mode
         days = config.retention_days() if retention_days is None else retention_days
         self.retention = timedelta(days=days)
         self.quotas = Quotas.from_env() if quotas is None else quotas
+        self.sign_in = config.sign_in_mode() if sign_in is None else sign_in
         if migrate:
             from store.migrate import ensure_current
 
@@ -214,7 +276,10 @@ class Store:
     # Who is asking
 
     def local_access(self, author: str | None = None) -> Access:
-        """The local single user: the lead of every plan.  Refused in shared mode."""
+        """The local single user: the lead of every plan.  Refused in shared mode and in sign-in mode."""
+        if self.sign_in:
+            raise AccessDenied("サインインしてください(この計画ツールはサインインモードで動いています)",
+                               "please sign in (this planner runs in sign-in mode)")
         if self.shared_mode:
             raise AccessDenied(
                 "共有モードでは計画は共有リンク(トークン)からのみ開けます",
@@ -255,6 +320,13 @@ class Store:
                 raise AccessDenied("この共有リンクは無効です", "this share link is not valid")
             if row.revoked_at is not None:
                 raise AccessDenied("この共有リンクは取り消されています", "this share link has been revoked")
+        if access.email is not None:
+            person = self._person_row(conn, plan_id, access.email)
+            if person is None:
+                raise AccessDenied("あなたはこの計画の参加者ではありません", "you are not one of this plan's people")
+            if person.role != access.role:
+                raise AccessDenied("あなたの役割が変更されました。開き直してください",
+                                   "your role in this plan has changed: open it again")
         if lead and not access.is_lead:
             raise AccessDenied("この操作は代表(lead)だけができます", "only the lead may do this")
 
@@ -408,7 +480,7 @@ class Store:
             check_edit(access, current, new)
             text = _dump(new)
             stored = _stored_columns(text)
-            if access.via_token:
+            if access.limited:
                 self._check_quotas(conn, plan_id, len(text.encode("utf-8")), stored["stored_bytes"])
             summary, summary_en = summarize(changes, "ja"), summarize(changes, "en")
             if prefix is not None:
@@ -520,6 +592,8 @@ class Store:
             ).scalars())
             if ids:
                 conn.execute(delete(share_links).where(share_links.c.plan_id.in_(ids)))
+                conn.execute(delete(invitations).where(invitations.c.plan_id.in_(ids)))
+                conn.execute(delete(plan_people).where(plan_people.c.plan_id.in_(ids)))
                 conn.execute(delete(plan_versions).where(plan_versions.c.plan_id.in_(ids)))
                 conn.execute(delete(plans).where(plans.c.id.in_(ids)))
         return ids
@@ -575,6 +649,201 @@ class Store:
                     share_links.c.id == share_id, share_links.c.plan_id == plan_id)).one_or_none()
                 if exists is None:
                     raise NotFound(f"共有リンク {share_id} はありません", f"no share link {share_id}")
+
+    # ------------------------------------------------------------------------------------------
+    # People (sign-in mode): roles bound to verified e-mails, invitations
+
+    @staticmethod
+    def _person_row(conn: Connection, plan_id: str, email: str) -> Row[Any] | None:
+        return conn.execute(select(plan_people).where(
+            plan_people.c.plan_id == plan_id, plan_people.c.email == email, plan_people.c.removed_at.is_(None)
+        ).order_by(plan_people.c.id.desc()).limit(1)).one_or_none()
+
+    def person_access(self, email: str, name: str | None, plan_id: str) -> Access:
+        """A signed-in person's access to ``plan_id`` (its role from ``plan_people``).  ``email`` must be
+        the identity provider's verified e-mail.  Refused when the person is not (or no longer) in the plan."""
+        address = clean_email(email)
+        with read_tx(self.engine) as conn:
+            row = self._person_row(conn, plan_id, address)
+        if row is None:
+            raise AccessDenied("あなたはこの計画の参加者ではありません", "you are not one of this plan's people")
+        return Access(role=row.role, author=person_label(name or row.name, address), plan_id=plan_id,
+                      email=address)
+
+    def plans_of(self, email: str) -> list[PlanInfo]:
+        """The live plans ``email`` is a person of (newest first)."""
+        address = clean_email(email)
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(
+                select(plans).join(plan_people, plan_people.c.plan_id == plans.c.id).where(
+                    plan_people.c.email == address, plan_people.c.removed_at.is_(None),
+                    plans.c.deleted_at.is_(None)).distinct().order_by(plans.c.updated_at.desc(), plans.c.id)
+            ).all()
+        return [self._info(r) for r in rows]
+
+    def _check_role(self, conn: Connection, plan_id: str, role: str) -> str:
+        role = role.strip()
+        if not valid_role(role):
+            raise StoreError(f"役割 {role!r} は使えません(lead、viewer または member:<ID>)",
+                             f"unknown role {role!r} (lead, viewer or member:<id>)")
+        if role.startswith("member:"):
+            member = role.split(":", 1)[1]
+            row = self._plan_row(conn, plan_id)
+            current = self._version_json(conn, plan_id, row.current_version)
+            if not any(m.get("id") == member for m in current.get("members", [])):
+                raise StoreError(f"メンバー {member} はこの計画にいません", f"member {member} is not in this plan")
+        return role
+
+    def _put_person(self, conn: Connection, plan_id: str, email: str, name: str, role: str, by: str) -> None:
+        now = _now()
+        conn.execute(update(plan_people).where(
+            plan_people.c.plan_id == plan_id, plan_people.c.email == email, plan_people.c.removed_at.is_(None)
+        ).values(removed_at=now))
+        conn.execute(insert(plan_people).values(plan_id=plan_id, email=email, name=" ".join(name.split())[:200],
+                                                role=role, added_at=now, added_by=by[:200]))
+
+    def add_person(self, access: Access, plan_id: str, email: str, role: str, *, name: str = "") -> None:
+        """Make ``email`` a person of the plan with ``role`` (the lead or the operator; e.g. the first lead)."""
+        address = clean_email(email)
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            self._plan_row(conn, plan_id)
+            role = self._check_role(conn, plan_id, role)
+            self._put_person(conn, plan_id, address, name, role, access.author)
+
+    def list_people(self, access: Access, plan_id: str) -> list[PersonInfo]:
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            rows = conn.execute(select(plan_people).where(
+                plan_people.c.plan_id == plan_id, plan_people.c.removed_at.is_(None)).order_by(plan_people.c.id)).all()
+        out = []
+        for r in rows:
+            added = _aware(r.added_at)
+            assert added is not None
+            out.append(PersonInfo(r.plan_id, r.email, r.name, r.role, added, r.added_by))
+        return out
+
+    def _leads_left(self, conn: Connection, plan_id: str, without: str) -> int:
+        return int(conn.execute(select(func.count()).select_from(plan_people).where(
+            plan_people.c.plan_id == plan_id, plan_people.c.removed_at.is_(None), plan_people.c.role == "lead",
+            plan_people.c.email != without)).scalar_one())
+
+    def change_role(self, access: Access, plan_id: str, email: str, role: str) -> None:
+        address = clean_email(email)
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            role = self._check_role(conn, plan_id, role)
+            row = self._person_row(conn, plan_id, address)
+            if row is None:
+                raise NotFound(f"{address} はこの計画の参加者ではありません", f"{address} is not one of this plan's people")
+            if row.role == "lead" and role != "lead" and self._leads_left(conn, plan_id, address) == 0:
+                raise StoreError("最後の代表(lead)の役割は変更できません", "the last lead's role cannot be changed")
+            self._put_person(conn, plan_id, address, row.name, role, access.author)
+
+    def remove_person(self, access: Access, plan_id: str, email: str) -> None:
+        address = clean_email(email)
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            row = self._person_row(conn, plan_id, address)
+            if row is None:
+                raise NotFound(f"{address} はこの計画の参加者ではありません", f"{address} is not one of this plan's people")
+            if row.role == "lead" and self._leads_left(conn, plan_id, address) == 0:
+                raise StoreError("最後の代表(lead)は外せません", "the last lead cannot be removed")
+            conn.execute(update(plan_people).where(plan_people.c.id == row.id).values(removed_at=_now()))
+
+    @staticmethod
+    def _event(conn: Connection, inv: Row[Any], event: str, actor: str) -> None:
+        conn.execute(insert(invitation_events).values(
+            invitation_id=inv.id, plan_id=inv.plan_id, event=event, email=inv.email, role=inv.role,
+            actor=actor[:600], at=_now()))
+
+    def invite(self, access: Access, plan_id: str, email: str | None, role: str) -> str:
+        """Invite ``email`` (None: any signed-in user, once) to ``role``; the token is returned only now."""
+        address = clean_email(email) if email is not None and email.strip() else None
+        token = secrets.token_urlsafe(32)
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            self._plan_row(conn, plan_id)
+            role = self._check_role(conn, plan_id, role)
+            inv_id = conn.execute(insert(invitations).values(
+                plan_id=plan_id, email=address, role=role, token_hash=hash_token(token), created_at=_now(),
+                created_by=access.author).returning(invitations.c.id)).scalar_one()
+            inv = conn.execute(select(invitations).where(invitations.c.id == inv_id)).one()
+            self._event(conn, inv, "sent", access.author)
+        return token
+
+    def accept_invitation(self, token: str, email: str, email_verified: bool, name: str | None) -> Access:
+        """A signed-in user accepts an invitation: it becomes a person of the plan with the invited role.
+
+        Only with a verified e-mail (``email_verified`` from the identity provider), equal to the invited
+        one (an invitation without an e-mail: anyone, once).  The invitation is then spent; a spent or
+        revoked one is refused.  Returns the person's access to the plan.
+        """
+        token = (token or "").strip()
+        if not token:
+            raise AccessDenied("招待のトークンがありません", "no invitation token given")
+        if email_verified is not True:
+            raise AccessDenied("メールアドレスが確認されていないため招待を受けられません",
+                               "your e-mail address is not verified, so you cannot accept the invitation")
+        address = clean_email(email)
+        label = person_label(name, address)
+        with write_tx(self.engine) as conn:
+            inv = conn.execute(select(invitations).where(invitations.c.token_hash == hash_token(token))).one_or_none()
+            if inv is None:
+                raise AccessDenied("この招待は無効です", "this invitation is not valid")
+            if inv.revoked_at is not None:
+                raise AccessDenied("この招待は取り消されています", "this invitation has been revoked")
+            if inv.accepted_at is not None:
+                raise AccessDenied("この招待はすでに使われています", "this invitation has already been used")
+            if inv.email is not None and inv.email != address:
+                raise AccessDenied("この招待は別のメールアドレス宛てです", "this invitation is for another e-mail address")
+            self._plan_row(conn, inv.plan_id)
+            done = conn.execute(update(invitations).where(
+                invitations.c.id == inv.id, invitations.c.accepted_at.is_(None), invitations.c.revoked_at.is_(None)
+            ).values(accepted_at=_now(), accepted_by=address)).rowcount
+            if done != 1:
+                raise AccessDenied("この招待はすでに使われています", "this invitation has already been used")
+            self._put_person(conn, inv.plan_id, address, str(name or ""), inv.role, f"invitation {inv.id}")
+            self._event(conn, inv, "accepted", label)
+        return Access(role=inv.role, author=label, plan_id=inv.plan_id, email=address)
+
+    def list_invitations(self, access: Access, plan_id: str) -> list[InvitationInfo]:
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            rows = conn.execute(select(invitations).where(invitations.c.plan_id == plan_id)
+                                .order_by(invitations.c.id)).all()
+        out = []
+        for r in rows:
+            created = _aware(r.created_at)
+            assert created is not None
+            out.append(InvitationInfo(r.id, r.plan_id, r.email, r.role, created, r.created_by,
+                                      _aware(r.accepted_at), r.accepted_by, _aware(r.revoked_at)))
+        return out
+
+    def revoke_invitation(self, access: Access, plan_id: str, invitation_id: int) -> None:
+        with write_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            inv = conn.execute(select(invitations).where(
+                invitations.c.id == invitation_id, invitations.c.plan_id == plan_id)).one_or_none()
+            if inv is None:
+                raise NotFound(f"招待 {invitation_id} はありません", f"no invitation {invitation_id}")
+            if inv.accepted_at is not None or inv.revoked_at is not None:
+                return
+            conn.execute(update(invitations).where(invitations.c.id == inv.id).values(revoked_at=_now()))
+            self._event(conn, inv, "revoked", access.author)
+
+    def invitation_audit(self, access: Access, plan_id: str) -> list[InvitationEvent]:
+        """Every invitation event of the plan (sent, accepted, revoked), oldest first; never deleted."""
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id, lead=True)
+            rows = conn.execute(select(invitation_events).where(invitation_events.c.plan_id == plan_id)
+                                .order_by(invitation_events.c.id)).all()
+        out = []
+        for r in rows:
+            at = _aware(r.at)
+            assert at is not None
+            out.append(InvitationEvent(r.invitation_id, r.plan_id, r.event, r.email, r.role, r.actor, at))
+        return out
 
 
 def open_store(url: str | None = None, **kwargs: Any) -> Store:
