@@ -77,6 +77,28 @@ _T: dict[str, tuple[str, str]] = {
     "active": ("有効", "active"),
     "inactive": ("取消済み", "revoked"),
     "member_view": ("この共有リンクの役割は {role} です。", "This share link's role is {role}."),
+    "people": ("参加者と招待", "People and invitations"),
+    "people_help": ("招待はメールアドレスと役割に結びつきます。招待されたメールアドレスで(確認済みとして)サインインした人だけが受けられ、一度使うと無効になります。メールアドレスを空にすると、サインインした誰か一人が一度だけ受けられます。lead はすべて、member:<ID> はそのメンバーの情報と経費行だけを編集でき、viewer は閲覧のみです。",
+                    "An invitation is bound to an e-mail address and a role: only someone signed in with that (verified) "
+                    "address can accept it, once. Leave the address empty and any one signed-in person can accept it, once. "
+                    "lead edits everything, member:<id> only that member's record and cost lines, viewer only reads."),
+    "email": ("メールアドレス(空欄: 誰でも一度だけ)", "E-mail (empty: anyone, once)"),
+    "invite": ("招待する", "Invite"),
+    "new_invite": ("招待リンク(この画面でのみ表示されます。招待した人に渡してください)",
+                   "Invitation link (shown only now: pass it to the person you invited)"),
+    "col.email": ("メールアドレス", "e-mail"),
+    "col.person": ("名前", "name"),
+    "col.event": ("出来事", "event"),
+    "col.by": ("実行者", "by"),
+    "anyone": ("(誰でも一度だけ)", "(anyone, once)"),
+    "accepted": ("受諾済み", "accepted"),
+    "person_pick": ("参加者", "Person"),
+    "change_role": ("役割を変更", "Change role"),
+    "remove_person": ("外す", "Remove"),
+    "role_changed": ("役割を変更しました", "Role changed"),
+    "person_removed": ("外しました", "Removed"),
+    "audit": ("招待の記録", "Invitation audit"),
+    "my_plans": ("参加している計画", "My plans"),
     "figures": ("補助金額 {subsidy} · 申請経費 {claimed} · エラー {errors} 件",
                 "Subsidy {subsidy} · claimed {claimed} · {errors} error(s)"),
 }
@@ -287,6 +309,84 @@ def _sharing(store: Store, access: Access) -> None:
                     st.rerun()
 
 
+def _my_plans(store: Store) -> None:
+    """Sign-in mode: the plans the signed-in person is in (to switch between them)."""
+    me, b = bridge.identity(), bridge.binding()
+    if me is None:
+        return
+    mine = _run(lambda: store.plans_of(me.email)) or []
+    if len(mine) < 2:
+        return
+    st.markdown(f"##### {tr('my_plans')}")
+    ids = [p.id for p in mine]
+    names = {p.id: f"{p.name}({p.id})" for p in mine}
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    choice = left.selectbox(tr("pick"), ids, format_func=names.__getitem__, key="plans_pick_mine",
+                            index=ids.index(b.plan_id) if b is not None and b.plan_id in ids else 0)
+    if right.button(tr("open"), key="plans_open_mine", icon=":material/folder_open:") and bridge.open_plan(choice):
+        st.rerun()
+
+
+def _people(store: Store, access: Access) -> None:
+    """Sign-in mode, lead only: invite by e-mail and role, the people and their roles, the invitations."""
+    b = bridge.binding()
+    if b is None or not access.is_lead:
+        return
+    st.markdown(f"##### {tr('people')}")
+    st.caption(tr("people_help"))
+    plan = state.get_plan()
+    roles = ["lead", "viewer", *(f"member:{m.id}" for m in plan.members)]
+    names = {f"member:{m.id}": f"member:{m.id}({m.name})" for m in plan.members}
+    with st.form("plans_invite", border=True, clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        email = c1.text_input(tr("email"), max_chars=320, key="plans_invite_email")
+        role = c2.selectbox(tr("role"), roles, format_func=lambda r: names.get(r, r), key="plans_invite_role")
+        submitted = st.form_submit_button(tr("invite"), icon=":material/person_add:")
+    if submitted:
+        token = _run(lambda: store.invite(access, b.plan_id, email.strip() or None, role))
+        if token is not None:
+            link = f"{_base_url().rstrip('/')}/?{urlencode({'token': token})}"
+            st.success(tr("new_invite"))
+            st.code(link, language=None)
+    people = _run(lambda: store.list_people(access, b.plan_id)) or []
+    if people:
+        st.dataframe(pd.DataFrame([{
+            tr("col.person"): p.name, tr("col.email"): p.email, tr("col.role"): p.role,
+            tr("col.time"): _when(p.added_at)} for p in people]), hide_index=True, width="stretch")
+        emails = [p.email for p in people]
+        c1, c2, c3, c4 = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+        who = c1.selectbox(tr("person_pick"), emails, key="plans_person_pick")
+        new_role = c2.selectbox(tr("role"), roles, format_func=lambda r: names.get(r, r), key="plans_person_role")
+        if c3.button(tr("change_role"), key="plans_person_change"):
+            if _run(lambda: store.change_role(access, b.plan_id, who, new_role) or True, tr("role_changed")):
+                st.rerun()
+        if c4.button(tr("remove_person"), key="plans_person_remove"):
+            if _run(lambda: store.remove_person(access, b.plan_id, who) or True, tr("person_removed")):
+                st.rerun()
+    invites = _run(lambda: store.list_invitations(access, b.plan_id)) or []
+    if invites:
+        st.dataframe(pd.DataFrame([{
+            "ID": i.id, tr("col.email"): i.email or tr("anyone"), tr("col.role"): i.role,
+            tr("col.time"): _when(i.created_at),
+            tr("col.state"): tr("inactive") if i.revoked_at else tr("accepted") if i.accepted_at else tr("active")}
+            for i in invites]), hide_index=True, width="stretch")
+        live = [i for i in invites if i.open]
+        if live:
+            left, right = st.columns([3, 1], vertical_alignment="bottom")
+            pick = left.selectbox(tr("revoke"), [i.id for i in live], key="plans_invite_revoke_pick",
+                                  format_func=lambda n: next(f"{i.id}: {i.role} {i.email or tr('anyone')}"
+                                                             for i in live if i.id == n))
+            if right.button(tr("revoke"), key="plans_invite_revoke", icon=":material/link_off:"):
+                if _run(lambda: store.revoke_invitation(access, b.plan_id, pick) or True, tr("revoked")):
+                    st.rerun()
+    with st.expander(tr("audit")):
+        events = _run(lambda: store.invitation_audit(access, b.plan_id)) or []
+        st.dataframe(pd.DataFrame([{
+            "ID": e.invitation_id, tr("col.event"): e.event, tr("col.email"): e.email or tr("anyone"),
+            tr("col.role"): e.role, tr("col.by"): e.actor, tr("col.time"): _when(e.at)} for e in events]),
+            hide_index=True, width="stretch")
+
+
 def render() -> None:
     st.subheader(tr("title"))
     for kind, text in bridge.pop_messages():  # when the frame does not show them (render_status) already
@@ -303,8 +403,13 @@ def render() -> None:
         _current(store, access)
         if access.plan_id is None:
             _plan_list(store, access)
+        elif bridge.sign_in_mode():
+            _my_plans(store)
         _history(store, access)
-        _sharing(store, access)
+        if bridge.sign_in_mode():
+            _people(store, access)
+        else:
+            _sharing(store, access)
     except NotFound as exc:
         st.error(fmt.md_escape(exc.message(state.lang())))
 

@@ -14,6 +14,7 @@ if (( want_test )); then
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)  # store tests (scripts/pg_test_server.sh)
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)  # the sign-in tests' OpenID Connect provider (scripts/oidc)
 fi
 if (( ${#need[@]} )); then
   SUDO=""
@@ -39,4 +40,13 @@ if [[ ! -f $stamp ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# The sign-in tests' OpenID Connect provider (scripts/oidc/provider.js): exactly its package-lock.json.
+if (( want_test )); then
+  oidc_stamp=scripts/oidc/node_modules/.installed-$(sha1sum < scripts/oidc/package-lock.json | cut -c1-12)
+  if [[ ! -f $oidc_stamp ]]; then
+    (cd scripts/oidc && npm ci --no-audit --no-fund --silent)
+    touch "$oidc_stamp"
+  fi
 fi

@@ -40,21 +40,23 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    module: Sequence[str], log: Path, env: dict[str, str] | None = None, script_args: Sequence[str] = ()
+    module: Sequence[str], log: Path, env: dict[str, str] | None = None, script_args: Sequence[str] = (),
+    *, cwd: Path | None = None, port: int | None = None,
 ) -> Iterator[str]:
     """Run ``python -m <module…>`` as a server on a free port of 127.0.0.1; yield its URL; always stop it.
 
     ``module`` is e.g. ``["streamlit", "run", "app.py"]``; ``script_args`` go to the app after ``--``.
-    The server's log must hold no traceback.
+    The server's log must hold no traceback.  ``cwd``: where it runs (default the project; Streamlit reads
+    ``.streamlit/secrets.toml`` there); ``port``: a port chosen beforehand (default a free one).
     """
-    port = free_port()
+    port = port or free_port()
     full_env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {})}
     cmd = [sys.executable, "-m", *module, "--server.address", "127.0.0.1", "--server.port", str(port),
            "--server.headless", "true", "--server.fileWatcherType", "none"]
     if script_args:
         cmd += ["--", *script_args]
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=full_env)
+        proc = subprocess.Popen(cmd, cwd=cwd or ROOT, stdout=out, stderr=subprocess.STDOUT, env=full_env)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60

@@ -26,6 +26,15 @@ only its plan id (:data:`LAST_PLAN_COOKIE`); opening the root URL in that browse
 tokens are never written to the browser: a plan opened through a link is not remembered, it needs its link
 again, and in shared mode nothing is remembered at all.
 
+Sign-in mode (``KYOSO_AUTH=oidc``, docs/store.md "Sign-in mode"): :func:`open_from_query_params` shows a
+sign-in screen (Streamlit's ``st.login`` with the providers of ``.streamlit/secrets.toml`` ``[auth]``) until the
+user is signed in; the session's access is then the person's (``Store.person_access`` with the verified
+e-mail from ``st.user``), derived again on every run so a removal or role change applies at once.  A
+``?token=`` in the URL is an invitation: accepted for the signed-in user, then the query string is cleared.
+An invitation link opened before signing in is kept across the provider's redirect on the server, under a
+random key in a short-lived cookie (:data:`INVITE_COOKIE`; the token itself never goes to the browser's
+storage).
+
 The store is never required for the app to work: if it cannot be opened the app runs as before and
 says that autosave is off.
 """
@@ -34,6 +43,10 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -51,6 +64,7 @@ from store import (
     Store,
     StoreError,
 )
+from store import config as store_config
 from ui import state
 from ui.fmt import md_escape
 from ui.i18n import pick
@@ -71,6 +85,9 @@ JST = timezone(timedelta(hours=9), "JST")
 LAST_PLAN_COOKIE = "kyoso_last_plan"
 _PLAN_ID = re.compile(r"^[0-9a-f]{6,40}$")
 _COOKIE_DAYS = 180
+#: Sign-in mode: the key (never the token) of an invitation opened before signing in.
+INVITE_COOKIE = "kyoso_invite"
+_INVITE_TTL = 900.0
 
 TEXT: dict[str, tuple[str, str]] = {
     "saved": ("自動保存済み: 版 {version}({time})", "Autosaved: version {version} ({time})"),
@@ -92,6 +109,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "save_failed": ("保存できませんでした: {why}(編集内容はこの画面に残っています)", "Could not save: {why} (your edit is kept on this screen)"),
     "created": ("計画を保存しました(ID {id})。このページのURLで再び開けます", "The plan was saved (id {id}); this page's URL reopens it"),
     "open_failed": ("計画を開けません: {why}", "Cannot open the plan: {why}"),
+    "sign_in_title": ("サインイン", "Sign in"),
+    "sign_in_text": ("この計画ツールを使うには、所属する会社のアカウントでサインインしてください。",
+                     "Sign in with your company account to use this planner."),
+    "sign_in_invite": ("招待を受けるには、招待されたメールアドレスのアカウントでサインインしてください。",
+                       "To accept the invitation, sign in with the account of the invited e-mail address."),
+    "sign_in_with": ("{provider} でサインイン", "Sign in with {provider}"),
+    "sign_in": ("サインイン", "Sign in"),
+    "sign_out": ("サインアウト", "Sign out"),
+    "signed_in": ("サインイン中: {who}", "Signed in as {who}"),
+    "no_email": ("このアカウントにはメールアドレスがありません。", "This account has no e-mail address."),
+    "no_plan": ("参加している計画はまだありません。計画の代表(lead)に招待を依頼してください。",
+                "You are not in any plan yet: ask a plan's lead for an invitation."),
+    "accepted": ("招待を受けました。役割: {role}", "Invitation accepted. Your role: {role}"),
+    "invite_failed": ("招待を受けられません: {why}", "Cannot accept the invitation: {why}"),
 }
 
 
@@ -134,6 +165,166 @@ class Binding:
     token: str | None
     saved: dict[str, Any]
     saved_at: datetime | None = None
+
+
+# -- sign-in mode ----------------------------------------------------------------------------------------
+
+
+def sign_in_mode() -> bool:
+    """``KYOSO_AUTH=oidc``: people sign in; otherwise the no-sign-in modes (local, share links)."""
+    return store_config.sign_in_mode()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in user as the identity provider vouches for it (from ``st.user``)."""
+
+    email: str
+    name: str
+    verified: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+def identity() -> Identity | None:
+    """The signed-in user, or None.  ``verified``: the provider's ``email_verified`` claim (Microsoft Entra
+    ID: ``xms_edov``, the e-mail's domain is verified by the tenant) is exactly ``true``."""
+    try:
+        user = st.user
+        if not user.is_logged_in:
+            return None
+        email = str(user.get("email") or "").strip()
+        name = str(user.get("name") or "").strip()
+        verified = user.get("email_verified") is True or user.get("xms_edov") is True
+    except Exception:  # no auth configured / no browser context
+        return None
+    return Identity(email, name, verified)
+
+
+def _providers() -> list[str | None]:
+    """The providers named in ``[auth]`` (``[auth.google]``, ``[auth.microsoft]`` …); [None]: a single one."""
+    try:
+        auth = st.secrets.get("auth", {})
+    except Exception:
+        return [None]
+    names = [str(k) for k, v in auth.items() if isinstance(v, Mapping)] if isinstance(auth, Mapping) else []
+    return [*names] or [None]
+
+
+@st.cache_resource(show_spinner=False)
+def _pending_invitations() -> tuple[threading.Lock, dict[str, tuple[float, str]]]:
+    """Invitation tokens opened before signing in: random key -> (time, token); kept in this process only."""
+    return threading.Lock(), {}
+
+
+def _keep_invitation(token: str) -> None:
+    lock, pending = _pending_invitations()
+    key = secrets.token_urlsafe(16)
+    with lock:
+        now = time.monotonic()
+        for k in [k for k, (t, _) in pending.items() if now - t > _INVITE_TTL]:
+            pending.pop(k, None)
+        pending[key] = (now, token)
+    st.html(f"<script>document.cookie = '{INVITE_COOKIE}={key}; path=/; max-age={int(_INVITE_TTL)}; "
+            "SameSite=Lax';</script>", unsafe_allow_javascript=True, width="content")
+
+
+def _kept_invitation() -> str | None:
+    try:
+        key = st.context.cookies.get(INVITE_COOKIE)
+    except Exception:
+        return None
+    if not key:
+        return None
+    lock, pending = _pending_invitations()
+    with lock:
+        got = pending.pop(str(key), None)
+    st.html(f"<script>document.cookie = '{INVITE_COOKIE}=; path=/; max-age=0; SameSite=Lax';</script>",
+            unsafe_allow_javascript=True, width="content")
+    if got is None or time.monotonic() - got[0] > _INVITE_TTL:
+        return None
+    return got[1]
+
+
+def _sign_in_screen(invited: bool) -> None:
+    st.subheader(tr("sign_in_title"))
+    st.write(tr("sign_in_invite") if invited else tr("sign_in_text"))
+    for provider in _providers():
+        label = tr("sign_in_with", provider=provider) if provider else tr("sign_in")
+        if st.button(label, key=f"sign_in_{provider or 'default'}", type="primary", icon=":material/login:"):
+            if provider:
+                st.login(provider)
+            else:
+                st.login()
+    st.stop()
+
+
+def render_sign_out(me: Identity) -> None:
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.caption(tr("signed_in", who=md_escape(me.label)))
+    if right.button(tr("sign_out"), key="sign_out", icon=":material/logout:"):
+        forget()
+        st.logout()
+
+
+def _person_access(store: Store, me: Identity, plan_id: str) -> Access:
+    return store.person_access(me.email, me.name, plan_id)
+
+
+def _open_signed_in(store: Store) -> None:
+    """Sign-in mode's part of :func:`open_from_query_params`."""
+    token = st.query_params.get("token") or None
+    me = identity()
+    if me is None:
+        if token:
+            _keep_invitation(str(token))
+            st.query_params.clear()
+        _sign_in_screen(bool(token))
+        return
+    if not me.email:
+        st.error(tr("no_email"))
+        render_sign_out(me)
+        st.stop()
+    token = token or _kept_invitation()
+    if token:
+        st.query_params.clear()  # the token leaves the URL whatever happens
+        try:
+            access = store.accept_invitation(str(token), me.email, me.verified, me.name)
+            _bind(store.open_plan(access, str(access.plan_id)), access, None)
+            message("success", tr("accepted", role=md_escape(access.role)))
+        except (StoreError, PlanLoadError) as exc:
+            message("error", tr("invite_failed", why=md_escape(exc.message(state.lang()))))
+    b = binding()
+    wanted = st.query_params.get("plan")
+    if b is not None and (b.access.email != me.email.strip().lower()):
+        forget()
+        b = None
+    if b is not None and wanted in (None, b.plan_id):
+        try:  # every run: the person's role as it is now (removed or changed: applies at once)
+            access = _person_access(store, me, b.plan_id)
+        except StoreError as exc:
+            forget()
+            message("error", tr("open_failed", why=md_escape(exc.message(state.lang()))))
+            b = None
+        else:
+            if access != b.access:
+                st.session_state[_BIND] = b = replace(b, access=access)
+            _sync_url(b)
+            return
+    target = str(wanted) if wanted else None
+    if target is None:
+        mine = store.plans_of(me.email) if me.verified else []
+        target = mine[0].id if mine else None
+    if target is not None and open_plan(target):
+        return
+    st.query_params.pop("plan", None)
+    for kind, text in pop_messages():
+        (st.error if kind == "error" else st.success if kind == "success" else st.info)(text)
+    st.info(tr("no_plan"), icon=":material/lock:")
+    render_sign_out(me)
+    st.stop()
 
 
 # -- the store ---------------------------------------------------------------------------------------
@@ -199,7 +390,13 @@ def open_plan(plan_id: str, token: str | None = None) -> bool:
     if store is None:
         return False
     try:
-        access = store.token_access(token) if token else store.local_access()
+        me = identity() if sign_in_mode() else None
+        if me is not None:
+            if not me.verified:
+                raise AccessDenied("メールアドレスが確認されていません", "your e-mail address is not verified")
+            access = _person_access(store, me, plan_id)
+        else:
+            access = store.token_access(token) if token else store.local_access()
         _bind(store.open_plan(access, plan_id), access, token)
         return True
     except (StoreError, PlanLoadError) as exc:
@@ -210,6 +407,12 @@ def open_plan(plan_id: str, token: str | None = None) -> bool:
 def open_from_query_params() -> None:
     """Once per run: open ``?plan=…[&token=…]`` unless it is already the session's plan."""
     st.session_state[_READY] = True
+    if sign_in_mode():
+        store = get_store()
+        if store is None:
+            st.stop()
+        _open_signed_in(store)
+        return
     b = binding()
     wanted = st.query_params.get("plan")
     token = st.query_params.get("token") or None
@@ -269,7 +472,7 @@ def _reopen_last(store: Store) -> None:
 
 def _remember_in_browser(b: Binding) -> None:
     """Write the last-plan cookie when the session's local plan changed (never for a share link)."""
-    if b.token or b.access.via_token or not _PLAN_ID.match(b.plan_id):
+    if b.token or b.access.limited or not _PLAN_ID.match(b.plan_id):
         return
     if st.session_state.get(_COOKIE_WRITTEN) == b.plan_id:
         return
@@ -364,7 +567,7 @@ def on_plan_replaced(plan: Plan | dict[str, Any], source: str | None = None) -> 
     if st.session_state.get(_LOADING) or not st.session_state.get(_READY):
         return
     b = binding()
-    if b is not None and b.token:
+    if b is not None and (b.token or b.access.email):
         on_plan_accepted(plan, source)
         return
     forget()
@@ -484,6 +687,9 @@ def render_status() -> None:
         st.caption(f"{tr('saved', version=b.version, time=at)} · ID `{b.plan_id}` · {tr('role', role=md_escape(b.access.role))}")
     if b is not None:
         _remember_in_browser(b)
+    me = identity() if sign_in_mode() else None
+    if me is not None:
+        render_sign_out(me)
     elif store_error:
         st.caption(tr("off", why=md_escape(store_error)))
     else:
