@@ -8,6 +8,8 @@
     kyoso plans export ID [--version N] [-o FILE]      → the kyoso-plan/1 JSON
     kyoso plans share ID --role lead|member:<id> [--label L] [--url BASE] | --list
     kyoso plans revoke ID SHARE_ID
+    kyoso plans people ID [--add EMAIL --role ROLE [--name N] | --remove EMAIL | --json]   (sign-in mode)
+    kyoso plans invite ID --role lead|viewer|member:<id> [--email E] [--url BASE] | --list | --revoke N
     kyoso plans delete ID | undelete ID
 
 The store is ``--db URL``, else ``KYOSO_DATABASE_URL``, else SQLite in ``$KYOSO_DATA_DIR`` (``./data``).
@@ -218,6 +220,50 @@ def cmd_share(args: argparse.Namespace, store: Any, access: Any) -> int:
     return EXIT_OK
 
 
+def cmd_people(args: argparse.Namespace, store: Any, access: Any) -> int:
+    """The plan's people (sign-in mode): list, ``--add EMAIL --role R`` (e.g. the first lead), ``--remove``."""
+    ja = _lang(args) == "ja"
+    if args.add:
+        if not args.role:
+            sys.stderr.write("--role を指定してください\n" if ja else "give --role\n")
+            return EXIT_UNREADABLE
+        store.add_person(access, args.id, args.add, args.role, name=args.name or "")
+    elif args.remove:
+        store.remove_person(access, args.id, args.remove)
+    people = store.list_people(access, args.id)
+    if args.json:
+        _print_json([{"email": p.email, "name": p.name, "role": p.role, "added_at": p.added_at.isoformat(),
+                      "added_by": p.added_by} for p in people])
+        return EXIT_OK
+    head = ("メール" if ja else "e-mail", "名前" if ja else "name", "役割" if ja else "role", "追加" if ja else "added")
+    _table([head] + [(p.email, p.name, p.role, _when(p.added_at)) for p in people])
+    return EXIT_OK
+
+
+def cmd_invite(args: argparse.Namespace, store: Any, access: Any) -> int:
+    """Invite an e-mail (or anyone, once) to a role: prints the invitation link once; ``--list``, ``--revoke``."""
+    ja = _lang(args) == "ja"
+    if args.revoke is not None:
+        store.revoke_invitation(access, args.id, args.revoke)
+        print("取り消しました" if ja else "revoked")
+        return EXIT_OK
+    if args.list:
+        head = ("ID", "メール" if ja else "e-mail", "役割" if ja else "role", "作成" if ja else "created",
+                "受諾" if ja else "accepted", "取消" if ja else "revoked")
+        _table([head] + [(str(i.id), i.email or "*", i.role, _when(i.created_at), _when(i.accepted_at),
+                          _when(i.revoked_at)) for i in store.list_invitations(access, args.id)])
+        return EXIT_OK
+    if not args.role:
+        sys.stderr.write("--role を指定してください(lead、viewer または member:<ID>)\n" if ja
+                         else "give --role (lead, viewer or member:<id>)\n")
+        return EXIT_UNREADABLE
+    token = store.invite(access, args.id, args.email, args.role)
+    base = (args.url or "http://localhost:8501/").rstrip("/")
+    print(f"token {token}")
+    print(f"link  {base}/?token={token}")
+    return EXIT_OK
+
+
 def cmd_revoke(args: argparse.Namespace, store: Any, access: Any) -> int:
     store.revoke_share(access, args.id, args.share_id)
     print("取り消しました" if _lang(args) == "ja" else "revoked")
@@ -340,6 +386,20 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     p = cmd("revoke", cmd_revoke, "revoke a share link")
     p.add_argument("id")
     p.add_argument("share_id", type=int)
+    p = cmd("people", cmd_people, "sign-in mode: the plan's people; --add EMAIL --role R (e.g. its first lead), --remove")
+    p.add_argument("id")
+    p.add_argument("--add", default=None, metavar="EMAIL")
+    p.add_argument("--role", default=None, help="lead, viewer or member:<member id>")
+    p.add_argument("--name", default=None)
+    p.add_argument("--remove", default=None, metavar="EMAIL")
+    p.add_argument("--json", action="store_true")
+    p = cmd("invite", cmd_invite, "sign-in mode: invite an e-mail (or anyone, once) to a role; prints the link once")
+    p.add_argument("id")
+    p.add_argument("--role", default=None, help="lead, viewer or member:<member id>")
+    p.add_argument("--email", default=None, help="the invited e-mail (default: any signed-in user, once)")
+    p.add_argument("--url", default=None, help="the app's address for the printed link")
+    p.add_argument("--list", action="store_true")
+    p.add_argument("--revoke", type=int, default=None, metavar="INVITATION_ID")
     p = cmd("delete", cmd_delete, "delete a plan (restorable for KYOSO_RETENTION_DAYS days)")
     p.add_argument("id")
     p = cmd("undelete", cmd_undelete, "restore a deleted plan")

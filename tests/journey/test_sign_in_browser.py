@@ -55,6 +55,14 @@ def _sign_in(page: Page, provider: Provider, url: str, email: str, name: str) ->
     expect(page.get_by_text(f"サインイン中: {name}", exact=False)).to_be_visible()
 
 
+def _sign_in_bare(page: Page, provider: Provider, url: str, email: str, name: str) -> None:
+    """Sign in where no plan opens (no headline figures to wait for)."""
+    provider.next_user(email, name)
+    page.goto(url)
+    page.get_by_role("button", name="サインイン").click()
+    expect(page.get_by_role("button", name="サインアウト")).to_be_visible(timeout=30_000)
+
+
 def _costs_grid(page: Page) -> Any:
     grid = page.locator("[class*='st-key-ed-costs-'] [data-testid=stDataFrameResizable]")
     expect(grid).to_be_visible()
@@ -105,6 +113,7 @@ def test_two_people_sign_in_and_work_with_their_roles(world: tuple[str, Provider
             # nobody signed in: the sign-in screen, no plan data
             lead.goto(f"{url}/?plan={pid}")
             expect(lead.get_by_role("button", name="サインイン")).to_be_visible()
+            expect(lead.locator("[data-testid=stMetric]")).to_have_count(0)
             assert "サインインの計画" not in lead.content()
 
             # the lead signs in and edits the consortium name: saved under its name
@@ -158,6 +167,14 @@ def test_two_people_sign_in_and_work_with_their_roles(world: tuple[str, Provider
             # sign-out: back to the sign-in screen, no plan data
             member.get_by_role("button", name="サインアウト").click()
             expect(member.get_by_role("button", name="サインイン")).to_be_visible(timeout=30_000)
+            expect(member.locator("[data-testid=stMetric]")).to_have_count(0)
             assert "代表が変えた名前" not in member.content()
+
+            # a stranger signed in without an invitation sees no plan, even with the plan's id in the URL
+            stranger = browser.new_context(locale="ja-JP").new_page()
+            _sign_in_bare(stranger, provider, f"{url}/?plan={pid}", "stranger@example.com", "Stranger")
+            expect(stranger.get_by_text("参加している計画はまだありません", exact=False)).to_be_visible()
+            expect(stranger.locator("[data-testid=stMetric]")).to_have_count(0)
+            assert "代表が変えた名前" not in stranger.content()
         finally:
             browser.close()

@@ -6,6 +6,7 @@ Every rule on SQLite and PostgreSQL; no browser (tests/journey/test_sign_in_brow
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -156,3 +157,27 @@ def test_role_change_and_removal_apply_at_once(store: Store, plan: dict[str, Any
         store.invite(lead, plan_id, A, "member:nobody")
     with pytest.raises(StoreError):
         store.invite(lead, plan_id, "not an address", "viewer")
+
+
+def test_operator_cli_adds_the_first_lead_and_invites(capsys: pytest.CaptureFixture[str], store: Store,
+                                                      plan: dict[str, Any]) -> None:
+    from cli import main
+
+    pid = store.create_plan(store.operator_access(), plan).id
+
+    def run(*args: str) -> tuple[int, str]:
+        code = main(["plans", "--db", store.url, *args, "--lang", "en"])
+        return code, capsys.readouterr().out
+
+    code, out = run("people", pid, "--add", LEAD, "--role", "lead", "--name", "Lead San")
+    assert code == 0 and LEAD in out and "lead" in out
+    code, out = run("invite", pid, "--role", "viewer", "--email", B, "--url", "https://planner.example.jp/")
+    assert code == 0
+    token = next(line.split()[1] for line in out.splitlines() if line.startswith("token "))
+    assert f"https://planner.example.jp/?token={token}" in out
+    assert store.accept_invitation(token, B, True, "B San").role == "viewer"
+    code, out = run("invite", pid, "--list")
+    assert code == 0 and B in out
+    assert main(["plans", "--db", store.url, "invite", pid, "--role", "member:nobody"]) == 2
+    code, out = run("people", pid, "--remove", B, "--json")
+    assert code == 0 and [p["email"] for p in json.loads(out)] == [LEAD]
