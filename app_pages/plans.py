@@ -76,6 +76,7 @@ _T: dict[str, tuple[str, str]] = {
     "col.state": ("状態", "state"),
     "active": ("有効", "active"),
     "inactive": ("取消済み", "revoked"),
+    "person_view": ("この計画でのあなたの役割は {role} です。", "Your role in this plan is {role}."),
     "member_view": ("この共有リンクの役割は {role} です。", "This share link's role is {role}."),
     "people": ("参加者と招待", "People and invitations"),
     "people_help": ("招待はメールアドレスと役割に結びつきます。招待されたメールアドレスで(確認済みとして)サインインした人だけが受けられ、一度使うと無効になります。メールアドレスを空にすると、サインインした誰か一人が一度だけ受けられます。lead はすべて、member:<ID> はそのメンバーの情報と経費行だけを編集でき、viewer は閲覧のみです。",
@@ -152,7 +153,7 @@ def _current(store: Store, access: Access) -> None:
         return
     st.markdown(f"**{fmt.md_escape(info.name)}** · ID `{info.id}` · {'版' if state.lang() == 'ja' else 'version'} {info.version}")
     if not access.is_lead:
-        st.caption(tr("member_view", role=fmt.md_escape(access.role)))
+        st.caption(tr("person_view" if access.email else "member_view", role=fmt.md_escape(access.role)))
         return
     with st.form("plans_rename", border=False):
         left, right = st.columns([4, 1], vertical_alignment="bottom")

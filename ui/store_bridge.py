@@ -313,11 +313,10 @@ def _open_signed_in(store: Store) -> None:
                 st.session_state[_BIND] = b = replace(b, access=access)
             _sync_url(b)
             return
-    target = str(wanted) if wanted else None
-    if target is None:
-        mine = store.plans_of(me.email) if me.verified else []
-        target = mine[0].id if mine else None
-    if target is not None and open_plan(target):
+    if wanted and open_plan(str(wanted)):
+        return
+    mine = store.plans_of(me.email) if me.verified else []
+    if mine and open_plan(mine[0].id):  # the person's latest plan (also when ?plan= was not one of its own)
         return
     st.query_params.pop("plan", None)
     for kind, text in pop_messages():

@@ -203,7 +203,7 @@ def test_cli_restore_with_a_member_token_is_refused(tmp_path: Path, plan: dict[s
         before = _stored(store, pid)
     finally:
         store.close()
-    proc = _cli("--token", token, "restore", pid, "2", env_db=url)
+    proc = _cli(f"--token={token}", "restore", pid, "2", env_db=url)
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     assert "member u2" in proc.stderr or "メンバー u2" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -57,15 +57,15 @@ def test_cli_round_trip(capsys: pytest.CaptureFixture[str], db_url: str, tmp_pat
     assert code == 0
     token = next(line.split()[1] for line in out.splitlines() if line.startswith("token "))
     assert f"?plan={pid}&token={token}" in out
-    code, out, _ = _run(capsys, db_url, "--token", token, "show", pid, "--json")
+    code, out, _ = _run(capsys, db_url, f"--token={token}", "show", pid, "--json")
     assert code == 0 and json.loads(out) == plan
-    code, out, _ = _run(capsys, db_url, "--token", token, "restore", pid, "2")
+    code, out, _ = _run(capsys, db_url, f"--token={token}", "restore", pid, "2")
     assert code == 2  # as member:u2 a restore that changes u1's line is refused
     code, out, _ = _run(capsys, db_url, "share", pid, "--list")
     share_id = next(line.split()[0] for line in out.splitlines() if "member:u2" in line)
     code, out, _ = _run(capsys, db_url, "revoke", pid, share_id)
     assert code == 0
-    code, _, err = _run(capsys, db_url, "--token", token, "show", pid)
+    code, _, err = _run(capsys, db_url, f"--token={token}", "show", pid)
     assert code == 2 and "取り消されています" in err
 
     code, out, _ = _run(capsys, db_url, "delete", pid)
