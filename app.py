@@ -16,7 +16,7 @@ _T0 = time.perf_counter()  # KYOSO_TIMINGS=1: this run's script time goes to std
 
 import streamlit as st  # noqa: E402
 
-from ui import editors, frame, state, store_bridge  # noqa: E402
+from ui import editors, frame, live, state, store_bridge  # noqa: E402
 from ui.i18n import bind_lang  # noqa: E402
 
 # an emoji icon is drawn by the browser itself: a :material/…: page icon is fetched from fonts.gstatic.com
@@ -33,6 +33,7 @@ frame.guard(frame.render_headline)
 _T_HEAD = time.perf_counter()  # the headline figures are sent by now
 frame.guard(frame.render_sidebar)
 frame.guard(store_bridge.render_status)  # autosave status, conflicts with reload / re-apply
+frame.guard(live.render)  # others' saves appear here (issue 16): a fragment that looks every second
 st.divider()
 try:
     page.run()

@@ -5,6 +5,9 @@
 - ``KYOSO_SHARED_MODE=1``: the app is served to others, so a plan is reachable only through a share link.
 - ``KYOSO_AUTH=oidc``: sign-in mode: people sign in (OpenID Connect, Streamlit's ``st.login``) and a plan is
   reachable only by its people (``plan_people``) and the operator; unset: no sign-in (local or link mode).
+- ``KYOSO_MIGRATE=external``: the app never migrates the database; it checks the revision and refuses to start
+  on an older one (replicas: ``python -m store.migrate`` — ``alembic upgrade head`` — runs once as its own step).
+  Unset: the store upgrades an older database when it opens (one process on one machine).
 - ``KYOSO_RETENTION_DAYS``: how long a deleted plan can be restored (default 30).
 - ``KYOSO_AUTHOR``: the author label of the local user in the history (default: the login name).
 """
@@ -45,6 +48,11 @@ def shared_mode() -> bool:
 def sign_in_mode() -> bool:
     """``KYOSO_AUTH=oidc``: people sign in; anything else (or unset) keeps the no-sign-in modes."""
     return os.environ.get("KYOSO_AUTH", "").strip().lower() == "oidc"
+
+
+def migrate_on_open() -> bool:
+    """False with ``KYOSO_MIGRATE=external`` (the migration is a separate step of the deployment)."""
+    return os.environ.get("KYOSO_MIGRATE", "").strip().lower() != "external"
 
 
 def retention_days() -> int:

@@ -1,5 +1,9 @@
 """Schema migrations (Alembic), run on open: a database at any earlier revision is brought to the head.
 
+Replicas (``KYOSO_MIGRATE=external``): the app does not migrate; the deployment runs ``python -m store.migrate``
+(or ``alembic upgrade head`` with the repository's ``alembic.ini``) once as its own step, and an app process
+started on an older database refuses with what to run (:func:`require_current`).
+
 The upgrade runs in one transaction holding the write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL an
 advisory transaction lock), so two processes starting at once do not both create the tables.
 By hand: ``python -m store.migrate [REVISION]`` (default ``head``) against the configured store.
@@ -55,6 +59,20 @@ def ensure_current(engine: Engine) -> None:
     """Upgrade to the head revision unless the database is there already (the usual, cheap case)."""
     if current_revision(engine) != head_revision():
         upgrade(engine)
+
+
+def require_current(engine: Engine, url: str) -> None:
+    """``KYOSO_MIGRATE=external``: refuse to run on a database that is not at the head revision."""
+    from store.db import DatabaseUnavailable, safe_url
+
+    have, want = current_revision(engine), head_revision()
+    if have != want:
+        raise DatabaseUnavailable(
+            f"データベース {safe_url(url)} のスキーマが古いか未作成です(版 {have or 'なし'}、必要な版 {want})。"
+            "先に移行を実行してください: python -m store.migrate",
+            f"the database {safe_url(url)} is not at the schema revision this app needs (it is at {have or 'none'}, "
+            f"needs {want}); run the migration first: python -m store.migrate",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

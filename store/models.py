@@ -6,6 +6,8 @@ older rows keep it as text in ``plan_json``), its stored size, time, author, one
 ``share_links``: share links; only the SHA-256 of a token is kept.
 ``plan_people``: the people of a plan (a verified e-mail and its role); ``invitations`` to become one (only
 the SHA-256 of the token is kept); ``invitation_events``: the kept audit of invitations (revision 0004).
+``plan_presence``: the app sessions that have a plan open now; ``sign_in_holds``: an invitation opened before
+signing in, held across the provider's redirect (revision 0005).
 """
 
 from __future__ import annotations
@@ -115,3 +117,23 @@ invitation_events = Table(
 )
 
 Index("ix_invitation_events_plan_id", invitation_events.c.plan_id)
+
+plan_presence = Table(
+    "plan_presence",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("plan_id", String(32), ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+    Column("who", String(600), nullable=False),
+    Column("role", String(80), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_plan_presence_plan_id", plan_presence.c.plan_id)
+
+sign_in_holds = Table(
+    "sign_in_holds",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

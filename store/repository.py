@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -26,7 +26,16 @@ from store import config
 from store.access import Access, AccessDenied, StoreError, check_edit, hash_token, valid_role
 from store.db import make_engine, read_tx, write_tx
 from store.diff import Change, MergeConflict, diff, merge, summarize
-from store.models import invitation_events, invitations, plan_people, plan_versions, plans, share_links
+from store.models import (
+    invitation_events,
+    invitations,
+    plan_people,
+    plan_presence,
+    plan_versions,
+    plans,
+    share_links,
+    sign_in_holds,
+)
 from store.quota import Quotas
 
 
@@ -201,6 +210,11 @@ class Conflict(StoreError):
         return summarize(self.their_changes, lang)
 
 
+NOTIFY_CHANNEL = "kyoso_plan_saved"
+PRESENCE_SECONDS = 20.0  # a session not seen for this long no longer counts as having the plan open
+PRESENCE_KEEP_SECONDS = 120  # older presence rows are cleared
+SIGN_IN_HOLD_SECONDS = 15 * 60
+
 _EMAIL = re.compile(r"^[^@\s<>]{1,200}@[^@\s<>]{1,200}$")
 
 
@@ -259,11 +273,15 @@ class Store:
         self.retention = timedelta(days=days)
         self.quotas = Quotas.from_env() if quotas is None else quotas
         self.sign_in = config.sign_in_mode() if sign_in is None else sign_in
-        if migrate:
+        if migrate and config.migrate_on_open():
             from store.migrate import ensure_current
 
             ensure_current(self.engine)
             self.purge_expired()
+        elif migrate:  # KYOSO_MIGRATE=external: the migration is its own step (replicas never race on it)
+            from store.migrate import require_current
+
+            require_current(self.engine, self.url)
 
     @property
     def backend(self) -> str:
@@ -497,6 +515,7 @@ class Store:
             conn.execute(insert(plan_versions).values(
                 plan_id=plan_id, version=base_version + 1, created_at=now, author=access.author,
                 summary=summary, summary_en=summary_en, note=note, **stored))
+            self._notify(conn, plan_id, base_version + 1)
         return SaveResult(plan_id, base_version + 1, True, summary, summary_en, changes)
 
     def _check_quotas(self, conn: Connection, plan_id: str, size: int, adding: int) -> None:
@@ -594,9 +613,100 @@ class Store:
                 conn.execute(delete(share_links).where(share_links.c.plan_id.in_(ids)))
                 conn.execute(delete(invitations).where(invitations.c.plan_id.in_(ids)))
                 conn.execute(delete(plan_people).where(plan_people.c.plan_id.in_(ids)))
+                conn.execute(delete(plan_presence).where(plan_presence.c.plan_id.in_(ids)))
                 conn.execute(delete(plan_versions).where(plan_versions.c.plan_id.in_(ids)))
                 conn.execute(delete(plans).where(plans.c.id.in_(ids)))
         return ids
+
+    # ------------------------------------------------------------------------------------------
+    # Live updates (store/live.py watches; ui/live.py shows): the newest version, who has a plan open
+
+    @staticmethod
+    def _notify(conn: Connection, plan_id: str, version: int) -> None:
+        """PostgreSQL: tell every listening replica (``LISTEN kyoso_plan_saved``) that ``plan_id`` is at
+        ``version``; sent when the save's transaction commits, never for one that rolls back."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                         {"channel": NOTIFY_CHANNEL, "payload": f"{plan_id}:{version}"})
+
+    def head_versions(self, plan_ids: list[str] | tuple[str, ...]) -> dict[str, int]:
+        """The current version of each plan that exists and is not deleted (one indexed query; the
+        version number only, so no access check: callers already hold the plan open)."""
+        if not plan_ids:
+            return {}
+        with read_tx(self.engine) as conn:
+            rows = conn.execute(select(plans.c.id, plans.c.current_version).where(
+                plans.c.id.in_(list(plan_ids)), plans.c.deleted_at.is_(None)))
+            return {r.id: int(r.current_version) for r in rows}
+
+    def changes_since(self, access: Access, plan_id: str, base_version: int,
+                      mine: Plan | dict[str, Any]) -> Conflict | None:
+        """What others saved after ``base_version``, as the :class:`Conflict` a save of ``mine`` would meet
+        now (the same reload / re-apply choice); None when the plan is still at ``base_version``."""
+        with read_tx(self.engine) as conn:
+            self._authorize(conn, access, plan_id)
+            row = self._plan_row(conn, plan_id)
+            if row.current_version == base_version:
+                return None
+            return self._conflict(conn, plan_id, base_version, row.current_version,
+                                  mine.to_json_dict() if isinstance(mine, Plan) else mine)
+
+    def touch_presence(self, access: Access, plan_id: str, session_id: str) -> None:
+        """Session ``session_id`` has ``plan_id`` open now (refreshed by its live-update tick)."""
+        now = _now()
+        values = {"plan_id": plan_id, "who": access.author[:600], "role": access.role[:80], "seen_at": now}
+        with write_tx(self.engine) as conn:
+            done = conn.execute(update(plan_presence).where(plan_presence.c.session_id == session_id)
+                                .values(**values)).rowcount
+            if done != 1:
+                conn.execute(insert(plan_presence).values(session_id=session_id, **values))
+            conn.execute(delete(plan_presence).where(
+                plan_presence.c.seen_at < now - timedelta(seconds=PRESENCE_KEEP_SECONDS)))
+
+    def present(self, plan_id: str, *, exclude: str | None = None,
+                within: float = PRESENCE_SECONDS) -> list[tuple[str, str]]:
+        """Who else has ``plan_id`` open: (who, role) seen in the last ``within`` seconds, each once,
+        newest first; ``exclude``: the asking session."""
+        since = _now() - timedelta(seconds=within)
+        with read_tx(self.engine) as conn:
+            q = select(plan_presence.c.who, plan_presence.c.role, plan_presence.c.session_id).where(
+                plan_presence.c.plan_id == plan_id, plan_presence.c.seen_at >= since
+            ).order_by(plan_presence.c.seen_at.desc())
+            rows = [(r.who, r.role) for r in conn.execute(q) if r.session_id != exclude]
+        return list(dict.fromkeys(rows))
+
+    def leave(self, session_id: str) -> None:
+        """Session ``session_id`` closed the plan (or the replica shuts down)."""
+        with write_tx(self.engine) as conn:
+            conn.execute(delete(plan_presence).where(plan_presence.c.session_id == session_id))
+
+    def hold_invitation(self, token: str) -> str:
+        """Hold an invitation opened before signing in, across the provider's redirect (on any replica):
+        returns a random key for a short-lived cookie; only hashes of the key and the token are stored."""
+        key = secrets.token_urlsafe(24)
+        now = _now()
+        with write_tx(self.engine) as conn:
+            conn.execute(delete(sign_in_holds).where(
+                sign_in_holds.c.created_at < now - timedelta(seconds=SIGN_IN_HOLD_SECONDS)))
+            conn.execute(insert(sign_in_holds).values(key_hash=hash_token(key),
+                                                      token_hash=hash_token((token or "").strip()),
+                                                      created_at=now))
+        return key
+
+    def take_invitation(self, key: str) -> str | None:
+        """The held invitation's token hash for ``key`` (once; None when unknown or older than 15 min)."""
+        if not key:
+            return None
+        with write_tx(self.engine) as conn:
+            row = conn.execute(select(sign_in_holds).where(
+                sign_in_holds.c.key_hash == hash_token(key))).one_or_none()
+            if row is None:
+                return None
+            conn.execute(delete(sign_in_holds).where(sign_in_holds.c.key_hash == row.key_hash))
+        created = _aware(row.created_at)
+        if created is None or _now() - created > timedelta(seconds=SIGN_IN_HOLD_SECONDS):
+            return None
+        return str(row.token_hash)
 
     # ------------------------------------------------------------------------------------------
     # Share links
@@ -772,7 +882,8 @@ class Store:
             self._event(conn, inv, "sent", access.author)
         return token
 
-    def accept_invitation(self, token: str, email: str, email_verified: bool, name: str | None) -> Access:
+    def accept_invitation(self, token: str, email: str, email_verified: bool, name: str | None, *,
+                          token_hash: str | None = None) -> Access:
         """A signed-in user accepts an invitation: it becomes a person of the plan with the invited role.
 
         Only with a verified e-mail (``email_verified`` from the identity provider), equal to the invited
@@ -780,15 +891,16 @@ class Store:
         revoked one is refused.  Returns the person's access to the plan.
         """
         token = (token or "").strip()
-        if not token:
+        if not token and not token_hash:
             raise AccessDenied("招待のトークンがありません", "no invitation token given")
+        wanted = token_hash or hash_token(token)  # token_hash: an invitation held across sign-in
         if email_verified is not True:
             raise AccessDenied("メールアドレスが確認されていないため招待を受けられません",
                                "your e-mail address is not verified, so you cannot accept the invitation")
         address = clean_email(email)
         label = person_label(name, address)
         with write_tx(self.engine) as conn:
-            inv = conn.execute(select(invitations).where(invitations.c.token_hash == hash_token(token))).one_or_none()
+            inv = conn.execute(select(invitations).where(invitations.c.token_hash == wanted)).one_or_none()
             if inv is None:
                 raise AccessDenied("この招待は無効です", "this invitation is not valid")
             if inv.revoked_at is not None:

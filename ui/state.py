@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import secrets
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -181,7 +182,12 @@ def get_plan() -> Plan:
 
 def generation() -> int:
     """Bumped when the plan is replaced wholesale; form widget keys include it."""
-    return int(st.session_state.get(_GEN, 0))
+    value = st.session_state.get(_GEN)
+    if not isinstance(value, int):
+        # a random start per session: a browser that reconnects to another replica (a new session, issue 16)
+        # sends its old widget values again, and they must not land in the new session's widgets
+        value = st.session_state[_GEN] = secrets.randbelow(1 << 30)
+    return value
 
 
 def widget_key(name: str) -> str:

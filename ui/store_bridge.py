@@ -31,9 +31,9 @@ sign-in screen (Streamlit's ``st.login`` with the providers of ``.streamlit/secr
 user is signed in; the session's access is then the person's (``Store.person_access`` with the verified
 e-mail from ``st.user``), derived again on every run so a removal or role change applies at once.  A
 ``?token=`` in the URL is an invitation: accepted for the signed-in user, then the query string is cleared.
-An invitation link opened before signing in is kept across the provider's redirect on the server, under a
-random key in a short-lived cookie (:data:`INVITE_COOKIE`; the token itself never goes to the browser's
-storage).
+An invitation link opened before signing in is held across the provider's redirect in the store (any replica
+can finish it; only hashes are stored), under a random key in a short-lived cookie (:data:`INVITE_COOKIE`; the
+token itself never goes to the browser's storage).
 
 The store is never required for the app to work: if it cannot be opened the app runs as before and
 says that autosave is off.
@@ -43,9 +43,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -121,6 +118,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_email": ("このアカウントにはメールアドレスがありません。", "This account has no e-mail address."),
     "no_plan": ("参加している計画はまだありません。計画の代表(lead)に招待を依頼してください。",
                 "You are not in any plan yet: ask a plan's lead for an invitation."),
+    "live_updated": ("{who} が保存した最新の計画(版 {version})を表示しています: {what}",
+                     "Showing the latest plan (version {version}) saved by {who}: {what}"),
     "accepted": ("招待を受けました。役割: {role}", "Invitation accepted. Your role: {role}"),
     "invite_failed": ("招待を受けられません: {why}", "Cannot accept the invitation: {why}"),
 }
@@ -213,39 +212,33 @@ def _providers() -> list[str | None]:
     return [*names] or [None]
 
 
-@st.cache_resource(show_spinner=False)
-def _pending_invitations() -> tuple[threading.Lock, dict[str, tuple[float, str]]]:
-    """Invitation tokens opened before signing in: random key -> (time, token); kept in this process only."""
-    return threading.Lock(), {}
-
-
-def _keep_invitation(token: str) -> None:
-    lock, pending = _pending_invitations()
-    key = secrets.token_urlsafe(16)
-    with lock:
-        now = time.monotonic()
-        for k in [k for k, (t, _) in pending.items() if now - t > _INVITE_TTL]:
-            pending.pop(k, None)
-        pending[key] = (now, token)
+def _keep_invitation(store: Store, token: str) -> None:
+    """Hold an invitation opened before signing in across the provider's redirect, in the store (so the
+    replica the browser comes back to may be another one); the browser keeps only a random key."""
+    try:
+        key = store.hold_invitation(token)
+    except Exception as exc:  # the link still works after signing in, opened again
+        LOG.warning("an invitation could not be held across sign-in: %s", type(exc).__name__)
+        return
     st.html(f"<script>document.cookie = '{INVITE_COOKIE}={key}; path=/; max-age={int(_INVITE_TTL)}; "
             "SameSite=Lax';</script>", unsafe_allow_javascript=True, width="content")
 
 
-def _kept_invitation() -> str | None:
+def _kept_invitation(store: Store) -> str | None:
+    """The held invitation's token hash (once), and the cookie is cleared."""
     try:
         key = st.context.cookies.get(INVITE_COOKIE)
     except Exception:
         return None
     if not key:
         return None
-    lock, pending = _pending_invitations()
-    with lock:
-        got = pending.pop(str(key), None)
     st.html(f"<script>document.cookie = '{INVITE_COOKIE}=; path=/; max-age=0; SameSite=Lax';</script>",
             unsafe_allow_javascript=True, width="content")
-    if got is None or time.monotonic() - got[0] > _INVITE_TTL:
+    try:
+        return store.take_invitation(str(key))
+    except Exception as exc:
+        LOG.warning("a held invitation could not be read: %s", type(exc).__name__)
         return None
-    return got[1]
 
 
 def _sign_in_screen(invited: bool) -> None:
@@ -279,7 +272,7 @@ def _open_signed_in(store: Store) -> None:
     me = identity()
     if me is None:
         if token:
-            _keep_invitation(str(token))
+            _keep_invitation(store, str(token))
             st.query_params.clear()
         _sign_in_screen(bool(token))
         return
@@ -287,11 +280,11 @@ def _open_signed_in(store: Store) -> None:
         st.error(tr("no_email"))
         render_sign_out(me)
         st.stop()
-    token = token or _kept_invitation()
-    if token:
+    held = None if token else _kept_invitation(store)
+    if token or held:
         st.query_params.clear()  # the token leaves the URL whatever happens
         try:
-            access = store.accept_invitation(str(token), me.email, me.verified, me.name)
+            access = store.accept_invitation(str(token or ""), me.email, me.verified, me.name, token_hash=held)
             _bind(store.open_plan(access, str(access.plan_id)), access, None)
             message("success", tr("accepted", role=md_escape(access.role)))
         except (StoreError, PlanLoadError) as exc:
@@ -650,6 +643,32 @@ def reapply_mine() -> None:
     message("success", tr("reapplied", version=result.version))
 
 
+def hold_conflict(conflict: Conflict) -> None:
+    """Show ``conflict``'s reload / re-apply choice (live updates: a newer version while something here is
+    unsaved)."""
+    st.session_state[_CONFLICT] = conflict
+
+
+def show_version(news: Conflict) -> None:
+    """Live updates: load the newer version ``news`` describes (this session held nothing unsaved) and say who
+    saved what."""
+    b = binding()
+    if b is None:
+        return
+    st.session_state[_LOADING] = True
+    try:
+        state.replace_plan(load_plan(news.current_plan), b.name)
+    finally:
+        st.session_state[_LOADING] = False
+    authors = "、".join(dict.fromkeys(v.author for v in news.their_versions)) or "?"
+    last = max(news.their_versions, key=lambda v: v.version, default=None)
+    saved_at = last.created_at if last is not None else datetime.now(UTC)
+    st.session_state[_BIND] = replace(b, version=news.current_version, saved=news.current_plan, saved_at=saved_at)
+    st.session_state.pop(_CONFLICT, None)
+    message("info", tr("live_updated", who=md_escape(authors), version=news.current_version,
+                       what=md_escape(news.their_summary(state.lang()))))
+
+
 # -- rendering -------------------------------------------------------------------------------------------
 
 
@@ -689,7 +708,7 @@ def render_status() -> None:
     me = identity() if sign_in_mode() else None
     if me is not None:
         render_sign_out(me)
-    elif store_error:
+    if b is None and store_error:
         st.caption(tr("off", why=md_escape(store_error)))
-    else:
-        st.caption(tr("unsaved"))
+    elif b is None and me is None:
+        st.caption(tr("unsaved"))  # (not while a stored plan is open: it is saved)

@@ -1,0 +1,173 @@
+"""Live updates in the app (issue 16): a plan saved by anyone shows in every other open session of it.
+
+:func:`render` runs once per app run, after the save status.  It starts a fragment that reruns by itself every
+``KYOSO_LIVE_SECONDS`` (default 1 s; ``0`` turns live updates off) and, on each tick:
+
+- asks the process's :class:`store.live.Watcher` for the plan's newest version (PostgreSQL: a dict lookup fed by
+  ``LISTEN/NOTIFY``, so a save on any replica is known here within milliseconds; SQLite: a cheap poll);
+- when a newer version than the session's exists and the session holds nothing unsaved (its plan is the saved
+  one, no save conflict, no rejected edit kept in a form), loads it — the page reruns on the new version and
+  says who saved what;
+- when the session does hold something unsaved, does not touch it: it shows the same choice as a save
+  conflict (reload the latest and drop my edit, or re-apply my edit on the latest);
+- says who else has the plan open (each session refreshes its presence every few seconds; a session not seen
+  for 20 s no longer counts).
+
+A cell being typed in a grid and not yet committed (Enter / leaving the cell) lives only in the browser; a
+reload that arrives meanwhile starts the grid afresh from the new version (docs/deploy.md "Live updates").
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from store import Store, StoreError
+from store.live import Watcher
+from ui import state, store_bridge
+from ui.fmt import md_escape
+from ui.i18n import pick
+
+LOG = logging.getLogger("kyoso.live")
+
+_SESSION = "_live_session"
+_TOUCHED = "_live_touched"
+_OTHERS = "_live_others"
+_SEEN = "_live_seen"  # the newest version this session has acted on (so a tick acts once per version)
+PRESENCE_EVERY = 5.0
+
+TEXT: dict[str, tuple[str, str]] = {
+    "others": ("ほかにこの計画を開いている人: {who}", "Also open by: {who}"),
+}
+
+
+def tr(key: str, **kw: Any) -> str:
+    return pick(TEXT, key, **kw)
+
+
+def interval() -> float:
+    """Seconds between ticks (``KYOSO_LIVE_SECONDS``; 0 or less: off)."""
+    raw = os.environ.get("KYOSO_LIVE_SECONDS", "").strip()
+    try:
+        return float(raw) if raw else 1.0
+    except ValueError:
+        return 1.0
+
+
+@st.cache_resource(show_spinner=False)
+def _watcher(_store: Store) -> Watcher:
+    """One watcher per process (and store); when the process ends (a replica's graceful shutdown), the
+    presence of its sessions is cleared, so the others stop listing them at once."""
+    watcher = Watcher(_store)
+    atexit.register(_leave_all, _store, watcher)
+    return watcher
+
+
+def _leave_all(store: Store, watcher: Watcher) -> None:
+    with _SESSIONS_LOCK:
+        ids = list(_SESSIONS)
+        _SESSIONS.clear()
+    for sid in ids:
+        try:
+            store.leave(sid)
+        except Exception:  # shutting down: the rows expire by themselves anyway
+            break
+    watcher.close()
+
+
+_SESSIONS: set[str] = set()  # this process's sessions with a presence row
+_SESSIONS_LOCK = threading.Lock()
+
+
+def session_id() -> str:
+    value = st.session_state.get(_SESSION)
+    if not isinstance(value, str):
+        value = st.session_state[_SESSION] = secrets.token_hex(16)
+    return value
+
+
+def _unsaved(b: store_bridge.Binding) -> bool:
+    """Does this session hold anything the store does not have (so a reload would lose it)?"""
+    if store_bridge.pending_conflict() is not None:
+        return True
+    if any(st.session_state.get("_plan_errors", {}).values()):
+        return True  # a rejected edit kept in a form for the user to fix
+    return state.plan_dict() != b.saved
+
+
+def _presence(store: Store, b: store_bridge.Binding) -> list[tuple[str, str]]:
+    now = time.monotonic()
+    last = st.session_state.get(_TOUCHED)
+    if not isinstance(last, tuple) or last[0] != b.plan_id or now - last[1] >= PRESENCE_EVERY:
+        try:
+            store.touch_presence(b.access, b.plan_id, session_id())
+            with _SESSIONS_LOCK:
+                _SESSIONS.add(session_id())
+            others = store.present(b.plan_id, exclude=session_id())
+        except Exception as exc:  # presence is a courtesy: never break the page for it
+            LOG.warning("presence: %s", type(exc).__name__)
+            others = []
+        st.session_state[_TOUCHED] = (b.plan_id, now)
+        st.session_state[_OTHERS] = others
+    value = st.session_state.get(_OTHERS)
+    return value if isinstance(value, list) else []
+
+
+def tick() -> None:
+    """One look at the store: act on a newer version, show who else is here (the fragment's body)."""
+    b, store = store_bridge.binding(), store_bridge.get_store()
+    if b is None or store is None:
+        return
+    latest = _watcher(store).latest(b.plan_id)
+    seen = st.session_state.get(_SEEN)
+    conflict = store_bridge.pending_conflict()
+    known = max(b.version, conflict.current_version if conflict is not None else 0,
+                seen[1] if isinstance(seen, tuple) and seen[0] == b.plan_id else 0)
+    if latest is not None and latest > known:
+        st.session_state[_SEEN] = (b.plan_id, latest)
+        if _act(store, b):
+            st.rerun(scope="app")
+    others = _presence(store, b)
+    if others:
+        names = (who if role in who else f"{who}({role})" for who, role in others)
+        st.caption(tr("others", who=md_escape("、".join(dict.fromkeys(names)))), help=None)
+
+
+def _act(store: Store, b: store_bridge.Binding) -> bool:
+    """A newer version exists: load it, or (something unsaved here) offer the conflict choice."""
+    unsaved = _unsaved(b)
+    mine = state.plan_dict() if unsaved else b.saved
+    try:
+        news = store.changes_since(b.access, b.plan_id, b.version, mine)
+    except StoreError as exc:
+        LOG.warning("live update: %s", exc.message("en"))
+        return False
+    if news is None:
+        return False
+    if unsaved:
+        store_bridge.hold_conflict(news)
+        return True
+    store_bridge.show_version(news)
+    return True
+
+
+_FRAGMENT: dict[float, Callable[[], None]] = {}
+
+
+def render() -> None:
+    """Start the live-update fragment for the session's stored plan (nothing when there is none)."""
+    every = interval()
+    if every <= 0 or store_bridge.binding() is None or store_bridge.get_store() is None:
+        return
+    fragment = _FRAGMENT.get(every)
+    if fragment is None:
+        fragment = _FRAGMENT[every] = st.fragment(run_every=every)(tick)
+    fragment()
