@@ -10,7 +10,7 @@ import streamlit as st
 import planner.views as views
 from schemas.plan import BASIC_INDUSTRIES, INDUSTRIES, ROLES
 from ui import charts, fmt, forms, state
-from ui.editors import Col, table_editor
+from ui.editors import Col, read_only_note, table_editor
 from ui.i18n import industry_label, role_label, t
 
 
@@ -59,6 +59,7 @@ def render() -> None:
     result = state.current_result()
     pack = state.current_pack()
     st.subheader(t("c.header"))
+    read_only_note()
 
     left, right = st.columns([3, 2])
     forms.text_field(t("c.name"), ("consortium", "name"), "c.name", target=left)

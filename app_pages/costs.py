@@ -10,7 +10,7 @@ import streamlit as st
 import planner.views as views
 from schemas.plan import CATEGORIES
 from ui import fmt, state
-from ui.editors import Col, table_editor
+from ui.editors import Col, read_only, read_only_note, table_editor
 from ui.i18n import category_label, role_label, step_label, t
 from ui.pages import id_name_fmt
 
@@ -69,20 +69,22 @@ def _meetings(members: dict[str, Any]) -> None:
 
 def _kenpo(pack: Any) -> None:
     plan = state.get_plan()
+    ro = read_only()
     with st.expander(t("k.kenpo"), expanded=False):
         if plan.kenpo_rates is None:
             st.info(t("k.kenpo_none"))
             st.caption(t("k.kenpo_estimate", grade=20, rate=fmt.yen(views.kenpo_estimate_rate(pack, 20))))
         else:
             st.success(t("k.kenpo_has", title=fmt.md_escape(plan.kenpo_rates.title), n=len(plan.kenpo_rates.rates)))
-            st.button(t("k.kenpo_clear"), on_click=_kenpo_clear, key=state.widget_key("kenpo_clear"))
+            st.button(t("k.kenpo_clear"), on_click=_kenpo_clear, key=state.widget_key("kenpo_clear"), disabled=ro)
         title_key = state.widget_key("kenpo_title")
         text_key = state.widget_key("kenpo_text")
-        st.text_input(t("k.kenpo_title"), key=title_key,
+        st.text_input(t("k.kenpo_title"), key=title_key, disabled=ro,
                       value=plan.kenpo_rates.title if plan.kenpo_rates else "")
-        st.text_area(t("k.kenpo_paste"), key=text_key, height=120,
+        st.text_area(t("k.kenpo_paste"), key=text_key, height=120, disabled=ro,
                      value="\n".join(f"{g},{r}" for g, r in plan.kenpo_rates.rates.items()) if plan.kenpo_rates else "")
-        st.button(t("k.kenpo_apply"), on_click=_kenpo_apply, args=(title_key, text_key), key=state.widget_key("kenpo_apply"))
+        st.button(t("k.kenpo_apply"), on_click=_kenpo_apply, args=(title_key, text_key), key=state.widget_key("kenpo_apply"),
+                  disabled=ro)
         state.show_error("kenpo")
 
 
@@ -150,6 +152,7 @@ def render() -> None:
     pack = state.current_pack()
     members = {m.id: m for m in plan.members}
     st.subheader(t("nav.costs"))
+    read_only_note()
     _meetings(members)
 
     st.markdown(f"##### {t('k.lines')}")

@@ -17,6 +17,7 @@ from exports import pdf as pdf_export
 from exports.costs_import import ImportReport, import_costs
 from exports.packet import DEFAULT_MAX_MAIL_MB, XLSX_MIME, Packet, build_packet
 from schemas import Plan
+from ui.editors import read_only, read_only_note
 from ui.fmt import md_escape
 
 try:  # the app's session helpers (ui/state.py); plain session state when they are absent
@@ -213,6 +214,8 @@ def _report_table(report: ImportReport) -> None:
 
 
 def _import(plan: Plan) -> None:
+    if read_only():  # the import is a change of the plan: no upload for a read-only role
+        return
     st.markdown(f"##### {T('import')}")
     st.caption(T("import_help"))
     key = _state.widget_key("export_import") if _state is not None else "export_import"
@@ -269,6 +272,7 @@ def _import(plan: Plan) -> None:
 
 def render() -> None:
     st.subheader(T("title"))
+    read_only_note()
     plan = _plan()
     if plan is None:
         return

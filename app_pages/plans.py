@@ -19,6 +19,7 @@ from schemas import PlanLoadError
 from store import Access, AccessDenied, NotFound, Store, StoreError
 from ui import fmt, state
 from ui import store_bridge as bridge
+from ui.editors import read_only, read_only_note
 from ui.i18n import pick
 
 _T: dict[str, tuple[str, str]] = {
@@ -243,7 +244,7 @@ def _history(store: Store, access: Access) -> None:
             st.code("\n".join(c.text(lang) for c in changes), language=None)
         else:
             st.caption(tr("same"))
-        if st.button(tr("restore"), key="plans_restore", icon=":material/history:"):
+        if st.button(tr("restore"), key="plans_restore", icon=":material/history:", disabled=read_only()):
             result_ = _run(lambda: store.restore(access, b.plan_id, picked, base_version=b.version))
             if result_ is not None and bridge.open_plan(b.plan_id, b.token):
                 bridge.message("success", tr("restored", old=picked, new=result_.version))
@@ -390,6 +391,7 @@ def _people(store: Store, access: Access) -> None:
 
 def render() -> None:
     st.subheader(tr("title"))
+    read_only_note()
     for kind, text in bridge.pop_messages():  # when the frame does not show them (render_status) already
         (st.error if kind == "error" else st.success)(text)
     store = bridge.get_store()

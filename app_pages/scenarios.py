@@ -22,6 +22,7 @@ from planner.optimize import OptimizeResult, optimize
 from schemas import METHODS, Plan
 from ui import fmt, state, store_bridge
 from ui.charts import FONT
+from ui.editors import read_only, read_only_note
 from ui.i18n import pick
 
 _L: dict[str, tuple[str, str]] = {
@@ -190,12 +191,13 @@ def _list_and_compare(plan: Plan) -> None:
     if scenarios:
         c1, c2, c3 = st.columns([2, 1, 1])
         name = c1.selectbox(L("pick"), [s.name for s in scenarios], key=state.widget_key("scn_pick"))
-        if c2.button(L("open"), help=L("open.help"), key="scn_open") and name:
+        ro = read_only()  # opening a scenario replaces the plan, deleting one changes it
+        if c2.button(L("open"), help=L("open.help"), key="scn_open", disabled=ro) and name:
             adopted = sc.adopt_scenario(plan, name)
             state.replace_plan(adopted, name)
             state.notice("success", L("opened", name=fmt.md_escape(name)))
             st.rerun()
-        if c3.button(L("delete"), key="scn_delete") and name:
+        if c3.button(L("delete"), key="scn_delete", disabled=ro) and name:
             _append(sc.remove_scenario(plan, name), L("deleted", name=fmt.md_escape(name)))
 
     st.markdown(f"##### {L('cmp')}")
@@ -330,20 +332,21 @@ def _made(plan: Plan, variant: sc.Variant) -> None:
 
 def _whatif(plan: Plan) -> None:
     st.caption(L("w.intro"))
+    ro = read_only()  # a what-if is added to the plan's scenarios: a change of the plan
     members = [m.id for m in plan.members]
     left, right = st.columns(2)
     with left, st.container(border=True):
         st.markdown(f"**{L('w.add')}**")
         roles = {_role_label(r): r for r in ("it_vendor", "sme_user", "collaborator")}
-        role = roles[str(st.selectbox(L("w.role"), list(roles), key=state.widget_key("w_role")))]
-        large = st.checkbox(L("w.large"), key=state.widget_key("w_large"), disabled=role != "it_vendor")
-        if st.button(L("w.add.go"), key="w_add"):
+        role = roles[str(st.selectbox(L("w.role"), list(roles), key=state.widget_key("w_role"), disabled=ro))]
+        large = st.checkbox(L("w.large"), key=state.widget_key("w_large"), disabled=ro or role != "it_vendor")
+        if st.button(L("w.add.go"), key="w_add", disabled=ro):
             _made(plan, sc.whatif_add_member(plan, role, large_enterprise=bool(large and role == "it_vendor")))
     with right, st.container(border=True):
         st.markdown(f"**{L('w.remove')}**")
         if members:
-            mid = st.selectbox(L("o.col.member"), members, key=state.widget_key("w_rm"))
-            if st.button(L("w.remove"), key="w_rm_go") and mid:
+            mid = st.selectbox(L("o.col.member"), members, key=state.widget_key("w_rm"), disabled=ro)
+            if st.button(L("w.remove"), key="w_rm_go", disabled=ro) and mid:
                 _made(plan, sc.whatif_remove_member(plan, mid))
         else:
             st.caption(L("w.none"))
@@ -352,14 +355,15 @@ def _whatif(plan: Plan) -> None:
         st.markdown(f"**{L('w.move')}**")
         lines = [c.id for c in plan.costs]
         if lines and members:
-            lid = st.selectbox(L("w.line"), lines, key=state.widget_key("w_line"))
+            lid = st.selectbox(L("w.line"), lines, key=state.widget_key("w_line"), disabled=ro)
             line = next(c for c in plan.costs if c.id == lid)
             to_member = st.selectbox(
                 L("w.to_member"), members, index=members.index(line.member) if line.member in members else 0,
-                key=state.widget_key(f"w_to_m_{lid}"),
+                key=state.widget_key(f"w_to_m_{lid}"), disabled=ro,
             )
-            to_step = st.selectbox(L("w.to_step"), [1, 2, 3, 4], index=line.step - 1, key=state.widget_key(f"w_to_s_{lid}"))
-            if st.button(L("w.move"), key="w_move_go") and lid:
+            to_step = st.selectbox(L("w.to_step"), [1, 2, 3, 4], index=line.step - 1, key=state.widget_key(f"w_to_s_{lid}"),
+                                   disabled=ro)
+            if st.button(L("w.move"), key="w_move_go", disabled=ro) and lid:
                 _made(plan, sc.whatif_move_line(plan, lid, member=to_member, step=int(to_step)))
         else:
             st.caption(L("w.none"))
@@ -367,14 +371,14 @@ def _whatif(plan: Plan) -> None:
         st.markdown(f"**{L('w.method')}**")
         integrations = [i.id for i in plan.integrations]
         if integrations:
-            iid = st.selectbox(L("w.integration"), integrations, key=state.widget_key("w_integ"))
+            iid = st.selectbox(L("w.integration"), integrations, key=state.widget_key("w_integ"), disabled=ro)
             current = next((i.method for i in plan.integrations if i.id == iid), "api")
             others = [m for m in METHODS if m != current]
             method = st.selectbox(
                 L("w.new_method"), others, index=others.index("api") if "api" in others else 0,
-                key=state.widget_key(f"w_method_{iid}"),
+                key=state.widget_key(f"w_method_{iid}"), disabled=ro,
             )
-            if st.button(L("w.method"), key="w_method_go") and iid:
+            if st.button(L("w.method"), key="w_method_go", disabled=ro) and iid:
                 _made(plan, sc.whatif_switch_method(plan, iid, method))
         else:
             st.caption(L("w.none"))
@@ -440,7 +444,7 @@ def _optimiser(plan: Plan) -> None:
     if flexed < total and total:
         if not flexed:
             st.info(L("o.noflex", lo=_FLEX_LO, hi=_FLEX_HI))
-        if st.button(L("o.flexall"), key="o_flexall"):
+        if st.button(L("o.flexall"), key="o_flexall", disabled=read_only()):
             d, n = _flex_everything(plan)
             if state.apply_plan_dict(d, where="scenarios_flex"):
                 state.notice("success", L("o.flexed", n=n))
@@ -530,7 +534,7 @@ def _show_result(plan: Plan, res: OptimizeResult, lang: str) -> None:
             },
             key="opt_changes",
         )
-    if st.button(L("o.add"), type="primary", key="o_add"):
+    if st.button(L("o.add"), type="primary", key="o_add", disabled=read_only()):
         new_plan = res.add_to(plan, lang)
         name = new_plan.scenarios[-1].name if new_plan.scenarios else ""
         st.session_state.pop(_RESULT, None)
@@ -540,6 +544,7 @@ def _show_result(plan: Plan, res: OptimizeResult, lang: str) -> None:
 def render() -> None:
     plan = state.get_plan()
     st.subheader(L("title"))
+    read_only_note()
     # keyed and tracked: a button inside a tab (range setting, optimise, a what-if) reruns the page and the
     # user stays on that tab; untracked tabs went back to the first one whenever the page above them
     # changed shape (e.g. the first autosave line).  Per language, since the labels are the state.

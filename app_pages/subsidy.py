@@ -7,7 +7,7 @@ import streamlit as st
 
 import planner.views as views
 from ui import charts, fmt, forms, state
-from ui.editors import Col, table_editor
+from ui.editors import Col, read_only_note, table_editor
 from ui.i18n import role_label, step_label, t
 from ui.pages import finding_box
 
@@ -109,6 +109,7 @@ def _schedule() -> None:
 def render() -> None:
     result = state.current_result()
     st.subheader(t("s.members"))
+    read_only_note()
     _members_table()
     left, right = st.columns(2)
     with left:

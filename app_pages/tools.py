@@ -8,7 +8,7 @@ import planner.views as views
 from planner.result import Finding
 from schemas.plan import METHODS
 from ui import charts, state
-from ui.editors import Col, table_editor
+from ui.editors import Col, read_only_note, table_editor
 from ui.i18n import method_label, t
 from ui.pages import finding_box, id_name_fmt
 
@@ -27,6 +27,7 @@ def render() -> None:
     member_fmt = id_name_fmt(members)
     tool_fmt = id_name_fmt(tools)
 
+    read_only_note()
     st.subheader(t("t.tools"))
     st.caption(t("t.tools_help"))
     table_editor(

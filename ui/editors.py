@@ -60,6 +60,26 @@ class Col:
 ROLE_PREFIX = {"sme_user": "u", "it_vendor": "v", "collaborator": "x"}
 
 
+# -- a read-only role --------------------------------------------------------------------------------------
+
+
+def read_only() -> bool:
+    """The session's role may change nothing (``viewer``, ``ui.store_bridge.current_role()``): every page
+    shows the plan without edit controls (the store refuses a viewer's save anyway).  A ``member:<id>``
+    link keeps its editors: which rows are its own is the store's check, row by row."""
+    from ui import store_bridge
+
+    return store_bridge.current_role() == "viewer"
+
+
+def read_only_note() -> bool:
+    """The one read-only note at the top of a page (``閲覧のみ`` / ``Read-only``); returns :func:`read_only`."""
+    if not read_only():
+        return False
+    st.info(t("ro.note"), icon=":material/visibility:")
+    return True
+
+
 # -- cells ---------------------------------------------------------------------------------------------
 
 
@@ -199,6 +219,8 @@ def table_editor(
 
     ``readonly`` returns the values of the read-only columns (from the engine's result), row by row.
     The rows, their signature and the table are built once per plan, language and ``context``.
+    For a read-only role (:func:`read_only`) the table is shown disabled, without adding or deleting
+    rows, and is not registered: no edit state of it is ever applied.
     """
     edit_cols = [(c.name, _edit_kind(c)) for c in cols if c.kind in EDITABLE_KINDS]
 
@@ -228,6 +250,20 @@ def table_editor(
         return pos, sig, _frame(cols, rows)
 
     pos, sig, frame = state.memo_get(f"editor:{name}:{context}:{[c.name for c in cols]}", build)
+    if read_only():
+        st.data_editor(
+            frame,
+            key=f"ro:{name}:{sig[:16]}",
+            column_config={c.name: _column_config(c) for c in cols},
+            column_order=[c.name for c in cols],
+            hide_index=True,
+            num_rows="fixed",
+            disabled=True,
+            width="stretch",
+            height=height,
+            placeholder="",
+        )
+        return
     reg = _registry()
     entry = reg.get(name)
     if entry is None or entry.get("sig") != sig:

@@ -2,7 +2,8 @@
 
 Each widget starts from the plan's value; its change callback writes the new value into a copy of the
 plan dict and validates it (``state.apply_plan_dict``).  An invalid value keeps the last valid plan,
-stays in the widget (nothing typed is lost) and the loader's message is shown under it.
+stays in the widget (nothing typed is lost) and the loader's message is shown under it.  For a read-only
+role (``ui.editors.read_only``: ``viewer``) every field is shown disabled.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from ui import fmt, state
+from ui.editors import read_only
 
 
 def _set_path(d: dict[str, Any], path: Sequence[str], value: Any) -> dict[str, Any]:
@@ -51,6 +53,11 @@ def _apply(path: Sequence[str], key: str, convert: Callable[[Any], Any]) -> None
     state.apply_plan_dict(new, where=key, show=False)
 
 
+def _disabled(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The widget's keyword arguments, disabled for a read-only role."""
+    return {**kwargs, "disabled": bool(kwargs.get("disabled")) or read_only()}
+
+
 def _fresh(key: str) -> None:
     """A widget shown afresh (after a page switch) starts from the plan: an old rejection no longer applies."""
     if key not in st.session_state:
@@ -67,7 +74,7 @@ def text_field(label: str, path: Sequence[str], name: str, *, target: Any = st, 
         key=key,
         on_change=_apply,
         args=(tuple(path), key, lambda v: v if v else None),
-        **kwargs,
+        **_disabled(kwargs),
     )
     if (message := state.error_for(key)) is not None:
         target.error(message)
@@ -98,7 +105,7 @@ def select_field(
         key=key,
         on_change=_apply,
         args=(tuple(path), key, lambda v: v),
-        **kwargs,
+        **_disabled(kwargs),
     )
     if (message := state.error_for(key)) is not None:
         target.error(message)
@@ -119,7 +126,7 @@ def date_field(label: str, path: Sequence[str], name: str, *, target: Any = st, 
         format="YYYY-MM-DD",
         min_value=date(2019, 1, 1),
         max_value=date(2035, 12, 31),
-        **kwargs,
+        **_disabled(kwargs),
     )
     if value is not None:
         target.caption(fmt.wareki(value, state.lang()))

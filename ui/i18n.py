@@ -68,6 +68,11 @@ _T: dict[str, tuple[str, str]] = {
     "nav.export": ("書類出力", "Documents"),
     "nav.itdonyu": ("IT導入補助金との比較", "IT導入 frames"),
     "nav.plans": ("計画の管理", "Plans"),
+    # a read-only role (viewer): the pages show the plan without edit controls
+    "ro.note": (
+        "閲覧のみ: この計画を見ることはできますが、変更はできません(役割 viewer)。",
+        "Read-only: you can view this plan but not change it (role viewer).",
+    ),
     # errors
     "err.unexpected": (
         "予期しない問題が発生しました。計画はそのまま保持されています。内容: {what}",
