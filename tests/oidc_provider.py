@@ -4,11 +4,14 @@
 :func:`oidc_provider` starts it on a free port and stops it; the test sets the claims of the next user who
 signs in (``sub``, ``email``, ``email_verified``, ``name``) with :meth:`Provider.next_user`.  The provider
 signs every id_token with them (its ``beforeTokenSigning`` hook reads the claims file when it signs).
+``lifetime`` makes that user's tokens expire after so many seconds (default: the provider's one hour);
+:meth:`Provider.signed` lists the tokens the provider signed (their ``iat`` and ``exp``) from its log.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -23,14 +26,33 @@ from tests.conftest import ROOT
 SCRIPT = ROOT / "scripts" / "oidc" / "provider.js"
 
 
+@dataclass(frozen=True)
+class Signed:
+    """One token the provider signed: its number, issue and expiry times (seconds since the epoch)."""
+
+    n: int
+    iat: int
+    exp: int
+
+
 @dataclass
 class Provider:
     issuer: str
     claims_file: Path
+    log: Path | None = None
 
-    def next_user(self, email: str, name: str, *, verified: bool = True) -> None:
-        claims = {"sub": f"sub-{email}", "email": email, "email_verified": verified, "name": name}
+    def next_user(self, email: str, name: str, *, verified: bool = True, lifetime: int | None = None) -> None:
+        claims: dict[str, object] = {"sub": f"sub-{email}", "email": email, "email_verified": verified,
+                                     "name": name}
+        if lifetime is not None:
+            claims["lifetime_seconds"] = lifetime
         self.claims_file.write_text(json.dumps(claims), encoding="utf-8")
+
+    def signed(self) -> list[Signed]:
+        """Every token signed so far (id_tokens and access tokens), oldest first."""
+        assert self.log is not None
+        found = re.findall(r"^signed n=(\d+) iat=(\d+) exp=(\d+)$", self.log.read_text(), flags=re.MULTILINE)
+        return [Signed(int(n), int(iat), int(exp)) for n, iat, exp in found]
 
 
 @contextmanager
@@ -54,7 +76,7 @@ def oidc_provider(workdir: Path) -> Iterator[Provider]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the OpenID Connect provider did not start:\n{log.read_text()}")
                 time.sleep(0.1)
-            yield Provider(issuer, claims)
+            yield Provider(issuer, claims, log)
         finally:
             proc.terminate()
             try:

@@ -5,7 +5,10 @@
 //
 // Prints one line `issuer=http://127.0.0.1:PORT` when it listens (PORT 0 or none: a free port).  Every token
 // it signs (the id_token and the access token) gets the claims in CLAIMS.json, read at that moment, so a
-// test writes the next user's {"sub", "email", "email_verified", "name"} before it signs in.
+// test writes the next user's {"sub", "email", "email_verified", "name"} before it signs in.  An optional
+// "lifetime_seconds" in CLAIMS.json (not a claim itself) makes the tokens expire that many seconds after
+// they are issued (`exp`, and `expires_in` of the token response; default one hour).  Each signed token is
+// logged as one line `signed n=N iat=… exp=…` (times only, no claims), so a test knows when they expire.
 "use strict";
 const fs = require("node:fs");
 const { OAuth2Server } = require("oauth2-mock-server");
@@ -19,21 +22,33 @@ async function main() {
   }
   const server = new OAuth2Server();
   await server.issuer.keys.generate("RS256");
-  server.service.on("beforeTokenSigning", (token) => {
-    let claims = {};
+  const readClaims = () => {
     try {
-      claims = JSON.parse(fs.readFileSync(claimsFile, "utf8"));
+      return JSON.parse(fs.readFileSync(claimsFile, "utf8"));
     } catch (err) {
       console.error(`claims file unreadable: ${err}`);
+      return {};
     }
+  };
+  let signed = 0;
+  server.service.on("beforeTokenSigning", (token) => {
+    const { lifetime_seconds: lifetime, ...claims } = readClaims();
     Object.assign(token.payload, claims);
+    if (Number.isInteger(lifetime) && lifetime > 0) {
+      token.payload.exp = token.payload.iat + lifetime;
+    }
+    signed += 1;
+    console.log(`signed n=${signed} iat=${token.payload.iat} exp=${token.payload.exp}`);
+  });
+  server.service.on("beforeResponse", (tokenResponse) => {
+    const { lifetime_seconds: lifetime } = readClaims();
+    if (Number.isInteger(lifetime) && lifetime > 0 && tokenResponse.body.expires_in !== undefined) {
+      tokenResponse.body.expires_in = lifetime;
+    }
   });
   server.service.on("beforeUserinfo", (userInfoResponse) => {
-    try {
-      Object.assign(userInfoResponse.body, JSON.parse(fs.readFileSync(claimsFile, "utf8")));
-    } catch (err) {
-      console.error(`claims file unreadable: ${err}`);
-    }
+    const { lifetime_seconds: _lifetime, ...claims } = readClaims();
+    Object.assign(userInfoResponse.body, claims);
   });
   await server.start(port, "127.0.0.1");
   server.issuer.url = `http://127.0.0.1:${server.address().port}`; // never "localhost" (it may be ::1)
