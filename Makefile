@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup setup-test lint typecheck bench docs lock
+.PHONY: run test setup setup-test lint typecheck bench docs lock replicas
 
 setup:
 	scripts/setup.sh
@@ -18,6 +18,10 @@ test: setup-test
 	.venv/bin/lint-imports --no-cache
 	$(PY) -m mypy planner schemas cli store
 	$(PY) -m pytest -q
+
+# Two app replicas on PostgreSQL behind nginx, all on 127.0.0.1 (docs/deploy.md): http://127.0.0.1:8080/
+replicas: setup-test
+	$(PY) -m scripts.replicas --port $(or $(REPLICAS_PORT),8080)
 
 lint:
 	$(PY) -m ruff check .

@@ -52,7 +52,7 @@ TARGETS = {
     "optimize_2000_median_ms": 100.0,  # issue 7's own target, reported here too
 }
 
-SECTIONS = ("evaluate", "load", "app", "export", "optimize", "libreoffice", "browser")
+SECTIONS = ("evaluate", "load", "app", "export", "optimize", "libreoffice", "browser", "replicas")
 
 
 @dataclass
@@ -887,6 +887,39 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join([fmt(head), sep, *(fmt(b) for b in body)])
 
 
+# ---------------------------------------------------------------------------------------------
+# replicas on PostgreSQL: the bounded load run of issue 16 — bench/replicas.py
+
+
+def bench_replicas(report: Report) -> None:
+    from bench import replicas as br
+
+    cfg = report.config
+    out = br.run_replicas(cfg.quick, report.log)
+    report.data["replicas"] = out
+    judged = not cfg.quick
+    sv, mem, tg = out["saves"], out["memory"], br.TARGETS
+    size = f"{sv['sessions']} sessions, 2 replicas, {sv['seconds']:.0f} s"
+
+    def row(what: str, value: str, target: str = "", ok: bool | None = None, size_: str = size) -> None:
+        report.rows.append(Row("replicas", what, size_, None, value=value, target=target,
+                               status=_status(ok if judged else None) if target else ""))
+
+    ms = sv["save_ms"]
+    row("save latency p50 / p95 / max", f"{ms['p50']:.1f} / {ms['p95']:.1f} / {ms['max']:.1f} ms",
+        f"p95 ≤ {tg['save_p95_ms']:.0f} ms", ms["p95"] <= tg["save_p95_ms"])
+    ns = sv["notify_s"]
+    row("save start → other replica notified p50 / p95 / max",
+        f"{ns['p50'] * 1000:.0f} / {ns['p95'] * 1000:.0f} / {ns['max'] * 1000:.0f} ms ({ns['never_heard']} never)",
+        f"≤ {tg['notify_max_s']:.0f} s", ns["max"] <= tg["notify_max_s"] and ns["never_heard"] == 0)
+    lost = sv["lost_or_overwritten"]
+    row("saves accepted / re-applied after a conflict / lost or overwritten",
+        f"{sv['saves']} / {sv['conflicts_reapplied']} / {len(lost)}", "0 lost", not lost)
+    row("memory per app session (Chromium, RSS growth)", f"{mem['mb_per_session']:.1f} MB",
+        f"≤ {tg['mb_per_session']:.0f} MB", mem["mb_per_session"] <= tg["mb_per_session"],
+        size_=f"{mem['lines']:,} lines, {mem['sessions']} sessions")
+
+
 RUNNERS: dict[str, Callable[[Report], None]] = {
     "evaluate": bench_evaluate,
     "load": bench_load,
@@ -895,6 +928,7 @@ RUNNERS: dict[str, Callable[[Report], None]] = {
     "optimize": bench_optimize,
     "libreoffice": bench_libreoffice,
     "browser": bench_browser,
+    "replicas": bench_replicas,
 }
 
 

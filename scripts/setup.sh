@@ -15,6 +15,7 @@ if (( want_test )); then
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)  # store tests (scripts/pg_test_server.sh)
   command -v npm >/dev/null 2>&1 || need+=(nodejs npm)  # the sign-in tests' OpenID Connect provider (scripts/oidc)
+  [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)  # replicas behind a proxy (scripts/replicas.py)
 fi
 if (( ${#need[@]} )); then
   SUDO=""
