@@ -149,15 +149,24 @@ def render_undo(sb: Any) -> None:
         st.toast(t("side.deleted", n=deleted), icon=":material/delete:")
         sb.warning(t("side.deleted_undo", n=deleted), icon=":material/undo:")
     left, right = sb.columns(2)
-    left.button(t("side.undo"), key="undo_edit", on_click=_on_undo, disabled=not state.can_undo(),
+    ro = _read_only()
+    left.button(t("side.undo"), key="undo_edit", on_click=_on_undo, disabled=ro or not state.can_undo(),
                 help=t("side.undo_help"), icon=":material/undo:", width="stretch",
                 type="primary" if deleted else "secondary")
-    right.button(t("side.redo"), key="redo_edit", on_click=_on_redo, disabled=not state.can_redo(),
+    right.button(t("side.redo"), key="redo_edit", on_click=_on_redo, disabled=ro or not state.can_redo(),
                  help=t("side.redo_help"), icon=":material/redo:", width="stretch")
+
+
+def _read_only() -> bool:
+    """A viewer: the sidebar's plan-changing controls are shown disabled (the store refuses them anyway)."""
+    from ui.editors import read_only
+
+    return read_only()
 
 
 def render_sidebar() -> None:
     sb = st.sidebar
+    ro = _read_only()
     sb.markdown(f"### {t('app.title')}")
     sb.caption(t("app.caption"))
     render_undo(sb)
@@ -188,6 +197,7 @@ def render_sidebar() -> None:
         key=pack_key,
         on_change=_on_pack,
         args=(pack_key,),
+        disabled=ro,
     )
     state.show_error("pack")
 
@@ -195,15 +205,16 @@ def render_sidebar() -> None:
     samples = [p.name for p in state.sample_files()]
     if samples:
         sb.selectbox(t("side.sample"), samples, key="sample_choice")
-        sb.button(t("side.load_sample"), on_click=_on_sample, key="load_sample", width="stretch")
-    sb.button(t("side.new"), on_click=_on_new, key="new_plan", width="stretch")
-    sb.file_uploader(
-        t("side.upload"),
-        type=["json"],
-        key="upload",
-        on_change=_on_upload,
-        help=t("side.upload_help", limit=fmt.human_bytes(state.UPLOAD_LIMIT_BYTES)),
-    )
+        sb.button(t("side.load_sample"), on_click=_on_sample, key="load_sample", width="stretch", disabled=ro)
+    sb.button(t("side.new"), on_click=_on_new, key="new_plan", width="stretch", disabled=ro)
+    if not ro:  # a viewer: no upload (it would replace the plan)
+        sb.file_uploader(
+            t("side.upload"),
+            type=["json"],
+            key="upload",
+            on_change=_on_upload,
+            help=t("side.upload_help", limit=fmt.human_bytes(state.UPLOAD_LIMIT_BYTES)),
+        )
     sb.download_button(
         t("side.download"),
         data=state.memo_get("json_bytes", state.plan_json_bytes),  # built once per plan

@@ -343,7 +343,7 @@ def binding() -> Binding | None:
 
 
 def current_role() -> str | None:
-    """``lead``, ``member:<id>`` or None (no stored plan open); pages may hide what the role cannot edit."""
+    """``lead``, ``member:<id>``, ``viewer`` or None (no stored plan open); pages hide what the role cannot edit."""
     b = binding()
     return b.access.role if b else None
 

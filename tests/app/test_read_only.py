@@ -73,6 +73,7 @@ VIEW_CONTROLS = (
     "itd_*",  # the IT導入 calculator: its own scratch application in the session, never the plan
     "plans_version", "plans_pick_mine", "plans_open_mine",  # look at a version, switch to another own plan
     "sign_out",  # sign-in mode: the frame's sign-out
+    "lang_choice", "sample_choice",  # the sidebar: the language; which sample (loading it is disabled)
 )
 
 #: the edit controls a viewer must see disabled (a minimum: the test also finds the rest by itself)
@@ -86,6 +87,8 @@ MUST_BE_DISABLED = {
     "scenarios/配分の最適化": {"o_flexall", "o_add"},
     "plans": {"plans_restore"},
 }
+#: the frame's sidebar, on every page: what would replace or change the plan
+SIDEBAR_DISABLED = {"undo_edit", "redo_edit", "pack", "load_sample", "new_plan"}  # (the upload: absent)
 
 WIDGETS = ("button", "text_input", "text_area", "number_input", "selectbox", "multiselect", "checkbox", "toggle",
            "radio", "date_input", "data_editor", "file_uploader", "form_submit_button", "slider", "select_slider",
@@ -112,10 +115,10 @@ def _stem(kind: str, key: str | None, element: Any) -> str:
 
 
 def _widgets(at: AppTest) -> list[Widget]:
-    """The widgets of the main area (the sidebar is the frame's)."""
+    """The widgets of the page and of the frame's sidebar."""
     out = []
     for kind in WIDGETS:
-        for el in at.main.get(kind):
+        for el in at.get(kind):
             key = getattr(el, "key", None)
             disabled = bool(getattr(el.proto, "disabled", False))
             out.append(Widget(kind, _stem(kind, key, el), not disabled, el))
@@ -226,7 +229,7 @@ def test_a_viewer_sees_no_edit_control_and_the_lead_has_them(world: World, mode:
         editing = sorted(w.stem for w in widgets if w.enabled and not _view_control(w.stem))
         assert not editing, f"{name}: enabled edit controls for a viewer: {editing}"
         disabled = {w.stem for w in widgets if not w.enabled}
-        missing = MUST_BE_DISABLED.get(name, set()) - disabled
+        missing = (MUST_BE_DISABLED.get(name, set()) | SIDEBAR_DISABLED) - disabled
         assert not missing, f"{name}: not shown disabled to a viewer: {missing}"
         # the one note
         notes = [str(e.value) for e in viewer.main.info if str(e.value) == label("ro.note")]
@@ -241,7 +244,7 @@ def test_a_viewer_sees_no_edit_control_and_the_lead_has_them(world: World, mode:
                 continue
             seen.add(group)
             again = _open(world, mode, "viewer", page, tab_key, tab, monkeypatch)
-            next(b for b in again.main.button if b.key == w.element.key).click().run()
+            next(b for b in again.button if b.key == w.element.key).click().run()
             assert_clean(again)
             shown = " ".join(str(e.value) for e in again.error)
             assert not any(s in shown for s in NOT_SAVED), (name, w.stem, shown)
@@ -253,7 +256,8 @@ def test_a_viewer_sees_no_edit_control_and_the_lead_has_them(world: World, mode:
         lead = _open(world, mode, "lead", page, tab_key, tab, monkeypatch)
         lead_widgets = {w.stem: w for w in _widgets(lead)}
         # (a view control may be disabled by its own logic, as w_large is for anyone but an it_vendor)
-        for stem in {s for s in disabled if not _view_control(s)} - {"w_large"}:
+        # (undo / redo: disabled for anyone with nothing to undo yet)
+        for stem in {s for s in disabled if not _view_control(s)} - {"w_large", "undo_edit", "redo_edit"}:
             assert stem in lead_widgets and lead_widgets[stem].enabled, f"{name}: {stem} not enabled for the lead"
         for w in lead_widgets.values():
             if w.kind == "data_editor" and w.stem.startswith("editor:"):

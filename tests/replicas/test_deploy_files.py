@@ -58,6 +58,9 @@ def test_compose_renders_the_template_the_tests_use_into_a_valid_nginx_config(tm
     for needle in ("hash $kyoso_route consistent", "proxy_next_upstream error timeout", "Upgrade $http_upgrade",
                    "kyoso_route=$kyoso_route"):
         assert needle in conf
+    log_format = next(line for line in conf.splitlines() if line.startswith("log_format"))
+    assert "$request " not in log_format and '$request"' not in log_format and "$args" not in log_format
+    assert "$uri" in log_format  # the path, never the query string (a share link's token)
     broken = _nginx_check(conf.replace("hash $kyoso_route consistent;", "hash_nonsense;"), tmp_path)
     assert broken.returncode != 0  # the check above can fail
 
