@@ -134,3 +134,24 @@ def test_replicas_never_migrate_they_refuse_an_old_database(new_db_url: Any, mon
         assert s.create_plan(s.local_access(), plan).version == 1
     finally:
         s.close()
+
+
+def test_alembic_upgrade_head_is_the_same_step(new_db_url: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``alembic upgrade head`` with the repository's alembic.ini brings a new database to the head too."""
+    import os
+    import subprocess
+    import sys
+
+    from store.migrate import head_revision
+    from tests.conftest import ROOT
+
+    url = new_db_url()
+    env = {**os.environ, "KYOSO_DATABASE_URL": url}
+    alembic = Path(sys.executable).with_name("alembic")
+    subprocess.run([str(alembic), "-c", str(ROOT / "alembic.ini"), "upgrade", "head"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)
+    out = subprocess.run([str(alembic), "-c", str(ROOT / "alembic.ini"), "current"], env=env, check=True,
+                         capture_output=True, text=True, cwd=ROOT).stdout
+    assert head_revision() in out
+    monkeypatch.setenv("KYOSO_MIGRATE", "external")
+    Store(url, shared_mode=False).close()  # a replica starts on it
