@@ -38,6 +38,7 @@ from bench.timing import Stats, stats_of
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_PAGE = ROOT / "bench" / "bare_page.py"
+BARE_GRID = ROOT / "bench" / "bare_grid.py"
 SAMPLE = ROOT / "examples" / "model-case-2.json"
 
 TARGETS_BROWSER = {
@@ -113,6 +114,7 @@ def servers(tmp: Path, big_lines: int, seed: int) -> Iterator[dict[str, Server]]
     big.write_text(json.dumps(_edit_plan(big_lines, seed)[0], ensure_ascii=False), encoding="utf-8")
     specs = {
         "bare": (["streamlit", "run", str(BARE_PAGE)], ()),
+        "bare_grid": (["streamlit", "run", str(BARE_GRID)], ()),
         "sample": (["streamlit", "run", "app.py"], ("--plan", str(SAMPLE))),
         "big": (["streamlit", "run", "app.py"], ("--plan", str(big))),
     }
@@ -168,10 +170,10 @@ def _figure_after(d: dict[str, Any], price: int, attr: str) -> str:
     return yen(getattr(planner.evaluate(load_plan(d2)), attr))
 
 
-def _open_costs(page: Any, server: Server) -> None:
+def _open_costs(page: Any, server: Server, path: str = "costs") -> None:
     from tests.browser import settle
 
-    page.goto(f"{server.url}/costs")
+    page.goto(f"{server.url}/{path}")
     settle(page, 300)
 
 
@@ -276,31 +278,39 @@ def run_browser(quick: bool, seed: int, log: Callable[[str], None], big_lines: i
         page.set_default_timeout(60_000)
         try:
             # warm-up: every server once (static files cached, modules imported, first evaluation done)
-            for s in srv.values():
+            apps = {k: s for k, s in srv.items() if k != "bare_grid"}  # (the bare grid shows no 補助金額)
+            for s in apps.values():
                 first_figure(page, s)
-            ff: dict[str, list[float]] = {k: [] for k in srv}
+            ff: dict[str, list[float]] = {k: [] for k in apps}
             for _ in range(rounds):
-                for k, s in srv.items():
+                for k, s in apps.items():
                     ff[k].append(first_figure(page, s))
             out["first_figure_ms"] = {k: _ms_stats(v).as_dict() for k, v in ff.items()}
             log("  first figure: " + ", ".join(f"{k} {statistics.median(v):.0f} ms" for k, v in ff.items()))
 
             edits: dict[str, dict[str, Any]] = {}
-            for k, lines in (("sample", None), ("big", big_lines)):
-                d, label, attr = _edit_plan(lines, seed)
-                c4 = next(c for c in d["costs"] if c["id"] == "c4")
-                orig = int(c4["unit_price_yen"])
-                values = [orig // 2, orig]
-                expected = {v: _figure_after(d, v, attr) for v in values}
+            for k, lines in (("bare_grid", None), ("sample", None), ("big", big_lines)):
+                if k == "bare_grid":  # Streamlit's own floor: one grid and one metric, a 1 ms script
+                    from bench.bare_grid import PRICE, ROWS
+
+                    orig, label = PRICE, "申請経費"
+                    values = [orig // 2, orig]
+                    expected = {v: f"¥{PRICE * (ROWS - 1) + v:,}" for v in values}
+                else:
+                    d, label, attr = _edit_plan(lines, seed)
+                    c4 = next(c for c in d["costs"] if c["id"] == "c4")
+                    orig = int(c4["unit_price_yen"])
+                    values = [orig // 2, orig]
+                    expected = {v: _figure_after(d, v, attr) for v in values}
                 s = srv[k]
-                _open_costs(page, s)
+                _open_costs(page, s, "" if k == "bare_grid" else "costs")
                 lat, server_ms, head_ms = [], [], []
                 shown = f"{orig:,}"
                 for i in range(rounds + 1):
                     v = values[i % 2]
                     since = s.offset()
                     t = edit_once(page, v, shown, label, expected[v])
-                    shown = f"{v:,}"
+                    shown = f"{v:,}" if k != "bare_grid" else str(v)  # (the bare grid keeps what was typed)
                     runs = [(ms, hd) for p, ms, hd in s.timings(since) if p == "costs"]
                     if i == 0:
                         continue  # the first edit of a session imports and warms what edits need

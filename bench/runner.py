@@ -801,6 +801,11 @@ def bench_browser(report: Report) -> None:
         ff[k]["ratio_to_bare"] = ratio
         row("first ¥ figure (navigation → 補助金額 shown)", size, ff[k], f"{ratio:.2f}× bare",
             f"≤ {tg['first_figure_ratio']:g}× bare", ratio <= tg["first_figure_ratio"])
+    if "bare_grid" in out["edit_ms"]:
+        e = out["edit_ms"]["bare_grid"]
+        script = e["server_script"]["median_ms"] if e.get("server_script") else None
+        row("edit → figure, Streamlit's floor (grid Enter → new 申請経費)", "bare grid (1 grid, 1 metric)",
+            e["latency"], f"script {script:.1f} ms" if script is not None else "")
     for k, size, limit in (("sample", "sample plan", tg["edit_sample_ms"]), ("big", big, tg["edit_2000_ms"])):
         e = out["edit_ms"][k]
         script = e["server_script"]["median_ms"] if e.get("server_script") else None

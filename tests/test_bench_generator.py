@@ -152,6 +152,10 @@ def test_bench_quick_runs_end_to_end(tmp_path: Path) -> None:
     for section in ("app", "export", "optimize", "libreoffice"):
         assert data[section]["status"], section  # measured, or why not ("app not present", …)
     assert data["machine"]["nproc"] >= 1 and data["machine"]["python"]
+    # the replicas' load run, small: two replicas' sessions saved, were heard across, lost nothing
+    saves = data["replicas"]["saves"]
+    assert saves["saves"] > 0 and saves["lost_or_overwritten"] == [] and saves["notify_s"]["never_heard"] == 0
+    assert data["replicas"]["memory"]["mb_per_session"] > 0
     assert not data.get("errors")
 
 

@@ -1,6 +1,7 @@
 """Real browser: the same stored plan open in two tabs of the real app, both editing.
 
-Tab A saves first; tab B's edit is not written but shows the conflict with A's change; B re-applies (a
+Tab A saves first; tab B (live updates off, so it stays on the version it opened, as when two saves race) edits:
+its edit is not written but shows the conflict with A's change; B re-applies (a
 different field: both edits kept) or reloads (the same field: A's value shown).  Then the URL reopens the plan
 after a reload, and the plans page shows the history.  Chromium (Debian's) via Playwright; the server runs on
 127.0.0.1 on a free port with its own data dir and is always stopped.
@@ -33,7 +34,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {"KYOSO_DATA_DIR": str(data_dir), "KYOSO_AUTHOR": "browser", "KYOSO_DATABASE_URL": "", "KYOSO_SHARED_MODE": ""}
+    # live updates off (KYOSO_LIVE_SECONDS=0): with them, tab B would take A's version within a second and
+    # never meet the conflict this test is about (tests/replicas/ and tests/store/test_live_app.py test them)
+    env = {"KYOSO_DATA_DIR": str(data_dir), "KYOSO_AUTHOR": "browser", "KYOSO_DATABASE_URL": "", "KYOSO_SHARED_MODE": "",
+           "KYOSO_LIVE_SECONDS": "0"}
     with streamlit_server(["tests.store.wired_app"], log, env) as url:
         yield url
 
