@@ -16,7 +16,14 @@ from typing import Literal
 
 from planner.kyoso.params import KyosoParams
 from planner.result import Finding, GraphSummary, LineResult, MemberResult, RatioCheck, ScheduleInfo
-from schemas.plan import Integration, Meeting, Member, Plan, Role
+from schemas.plan import Category, Integration, Meeting, Member, Plan, Role
+
+#: What the checks after the line pass need to know of a line besides its yen: (member, the member's
+#: role, STEP, category, the payee's role — None without a payee or for an unknown one).  The line pass
+#: files every line index under its kind (:attr:`Context.kinds`), so the ratio rules and the subsidy
+#: step walk the kinds (≈ 200 on a 2,000-line plan), not every line; each rule still decides by its own
+#: formula which kinds it counts.
+LineKind = tuple[str, Role | None, int, Category, Role | None]
 
 #: Where a check's findings go.  The findings of a result are the sections' findings in this order,
 #: each section in the order its checks emitted them (checks run in PIPELINE order, which is the
@@ -68,7 +75,10 @@ class Context:
     graph: GraphSummary | None = None
     # §3 (check ``cost_lines``): one LineResult per plan line, and its eligible amount kept in step
     lines: list[LineResult] = field(default_factory=list)
+    claimed: list[int] = field(default_factory=list)
     elig: list[int] = field(default_factory=list)
+    kinds: dict[LineKind, list[int]] = field(default_factory=dict)  # line indices (ascending) by kind
+    excluded_yen: dict[str, int] = field(default_factory=dict)  # member id → yen its exclusion removed
     term_lines: list[tuple[int, int]] = field(default_factory=list)  # (line index, yen removed)
     estimate_lines: list[str] = field(default_factory=list)  # lines priced with the 健保等級 estimate
     # §4

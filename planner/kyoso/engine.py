@@ -49,7 +49,7 @@ def _evaluate(plan: Plan, pack: RulePack[KyosoParams]) -> Result:
             item.run(ctx)
     money, dates = ctx.need_money(), ctx.need_dates()
     assert ctx.graph is not None
-    claimed_total = sum(lr.claimed_yen for lr in ctx.lines)
+    claimed_total = sum(ctx.claimed)
     return Result(
         program=plan.program,
         member_count=money.counted,

@@ -207,41 +207,58 @@ def _labour_claimed(
 
 
 def cost_lines(ctx: Context) -> list[Finding]:
-    """The line pass: claimed amounts, the line rules, the yen they remove, and the term rule's trim."""
+    """The line pass: claimed amounts, the line rules, the yen they remove, and the term rule's trim.
+
+    It is the one walk over the plan's lines: it also files each line under its kind
+    (:data:`~planner.kyoso.context.LineKind`, for the ratio rules and the subsidy step) and adds up the
+    yen each member's exclusion removed (for ``member_exclusions``).
+    """
     out: list[Finding] = []
     max_months = ctx.p.term_max_months.value
-    roles, excluded, lines, elig, term_lines = ctx.roles, ctx.excluded, ctx.lines, ctx.elig, ctx.term_lines
+    roles, excluded, excluded_yen, kinds = ctx.roles, ctx.excluded, ctx.excluded_yen, ctx.kinds
+    lines, claimed_yen, elig, term_lines = ctx.lines, ctx.claimed, ctx.elig, ctx.term_lines
     table = ctx.plan.kenpo_rates.rates if ctx.plan.kenpo_rates is not None else None
-    for ln in ctx.plan.costs:
-        role = roles.get(ln.member)
+    rules_for = _RULES_FOR
+    for i, ln in enumerate(ctx.plan.costs):
+        member, step, cat, payee = ln.member, ln.step, ln.category, ln.payee
+        role = roles.get(member)
+        kind = (member, role, step, cat, None if payee is None else roles.get(payee))
+        same_kind = kinds.get(kind)
+        if same_kind is None:
+            kinds[kind] = [i]
+        else:
+            same_kind.append(i)
         rate_yen: int | None = None
         source: Any = None
-        if ln.category == "labour":
+        if cat == "labour":
             claimed, rate_yen, source = _labour_claimed(ctx, ln, table, out)
         else:
             claimed = (ln.unit_price_yen or 0) * (ln.quantity or 0)
-        lr = LineResult(ln.id, ln.member, ln.step, ln.category, claimed, claimed, rate_yen, source)
+        lr = LineResult(ln.id, member, step, cat, claimed, claimed, rate_yen, source)
         lines.append(lr)
+        claimed_yen.append(claimed)
         failed: list[str] | None = None
-        for rule in _RULES_FOR[ln.category]:
+        for rule in rules_for[cat]:
             found = rule(ctx, ln, role)
             if found is not None:
                 out.append(found)
                 failed = [found.rule] if failed is None else [*failed, found.rule]
-        exclusion = excluded.get(ln.member)
+        exclusion = excluded.get(member)
         zero_rule = _zeroing_rule(failed or [], exclusion) if failed or exclusion is not None else None
         if zero_rule is not None:
             if claimed:
                 lr.reductions.append(Reduction(zero_rule, claimed))
+                if zero_rule == exclusion:
+                    excluded_yen[member] = excluded_yen.get(member, 0) + claimed
             lr.eligible_yen = 0
-        elif ln.months is not None and ln.months > max_months and (
-            ln.category == "cloud" or (ln.category == "software" and ln.maintenance)
+        elif (cat == "cloud" or (cat == "software" and ln.maintenance)) and (
+            ln.months is not None and ln.months > max_months
         ):
             kept = fx.cost_term_over_one_year(claimed, ln.months, max_months)
             if claimed - kept:
                 lr.reductions.append(Reduction("cost.term_over_one_year", claimed - kept))
             lr.eligible_yen = kept
-            term_lines.append((len(lines) - 1, claimed - kept))
+            term_lines.append((i, claimed - kept))
         elig.append(lr.eligible_yen)
     return out
 

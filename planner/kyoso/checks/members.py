@@ -74,15 +74,6 @@ def member_eligibility(ctx: Context) -> None:
             ctx.step3_user_labour.setdefault(ln.member, []).append(ln.id)
 
 
-def _removed_by_member(ctx: Context) -> dict[str, int]:
-    removed: dict[str, int] = {}
-    for lr in ctx.lines:
-        for red in lr.reductions:
-            if red.rule in MEMBER_EXCLUSIONS:
-                removed[lr.member] = removed.get(lr.member, 0) + red.yen
-    return removed
-
-
 def member_not_sme(ctx: Context, m: Member, removed: int) -> Finding | None:
     """member.not_sme: the sme_user meets the 中小企業等 definition; the finding carries its lines' yen."""
     if m.id not in ctx.exclusion_text:
@@ -123,7 +114,7 @@ def member_user_is_provider(ctx: Context, m: Member, removed: int) -> Finding | 
 
 def member_exclusions(ctx: Context) -> list[Finding]:
     """member.not_sme and member.user_is_provider, per sme_user, once the line pass knows their yen."""
-    removed = _removed_by_member(ctx)
+    removed = ctx.excluded_yen  # the yen the line pass removed for each member's exclusion
     out: list[Finding] = []
     for m in ctx.plan.members:
         if m.role != "sme_user":

@@ -18,16 +18,21 @@ def subsidy(ctx: Context) -> None:
     cap = fx.cap_yen(ctx.p, counted)
     claimed_by_step: dict[int, int] = {1: 0, 2: 0, 3: 0, 4: 0}
     eligible_by_step: dict[int, int] = {1: 0, 2: 0, 3: 0, 4: 0}
-    for lr in ctx.lines:
-        claimed_by_step[lr.step] += lr.claimed_yen
-        eligible_by_step[lr.step] += lr.eligible_yen
-        owner = ctx.member_results.get(lr.member)
+    claimed_yen, elig = ctx.claimed, ctx.elig
+    # per kind of line, not per line: the kinds come in the order of their first line, so each member's
+    # categories are listed in the order they first appear in the plan, as a walk over the lines lists them
+    for (member, _, step, category, _), idxs in ctx.kinds.items():
+        claimed = sum(map(claimed_yen.__getitem__, idxs))
+        eligible = sum(map(elig.__getitem__, idxs))
+        claimed_by_step[step] += claimed
+        eligible_by_step[step] += eligible
+        owner = ctx.member_results.get(member)
         if owner is None:
             continue
-        owner.claimed_yen += lr.claimed_yen
-        owner.eligible_yen += lr.eligible_yen
-        owner.claimed_by_category[lr.category] = owner.claimed_by_category.get(lr.category, 0) + lr.claimed_yen
-        owner.eligible_by_category[lr.category] = owner.eligible_by_category.get(lr.category, 0) + lr.eligible_yen
+        owner.claimed_yen += claimed
+        owner.eligible_yen += eligible
+        owner.claimed_by_category[category] = owner.claimed_by_category.get(category, 0) + claimed
+        owner.eligible_by_category[category] = owner.eligible_by_category.get(category, 0) + eligible
     mrs = list(ctx.member_results.values())
     for mr in mrs:
         if mr.role == "collaborator":

@@ -34,21 +34,23 @@ def cost_subcontract_half(ctx: Context) -> list[Finding]:
     ratio = p.subcontract_ratio.value
     per_vendor = p.subcontract_scope.value == "per_vendor"
     scopes: dict[str, tuple[list[int], int]] = {}
-    for i, ln in enumerate(costs):
-        if ln.step != 3 or ctx.roles.get(ln.member) != "it_vendor":
+    for (member_id, role, step, category, _), idxs in ctx.kinds.items():
+        if step != 3 or role != "it_vendor":
             continue
-        key = ln.member if per_vendor else "consortium"
+        key = member_id if per_vendor else "consortium"
         c_idx, r = scopes.get(key, ([], 0))
-        if ln.category == "outsourcing":
-            c_idx.append(i)
+        if category == "outsourcing":
+            c_idx.extend(idxs)
         else:
-            r += elig[i]
+            r += sum(map(elig.__getitem__, idxs))
         scopes[key] = (c_idx, r)
+    for c_idx, _ in scopes.values():
+        c_idx.sort()  # plan order: the trim's ties and the finding's refs follow it
     order = [m.id for m in ctx.plan.members if m.role == "it_vendor"] if per_vendor else ["consortium"]
     out: list[Finding] = []
     for key in order:
         c_idx, r = scopes.get(key, ([], 0))
-        c = sum(elig[i] for i in c_idx)
+        c = sum(map(elig.__getitem__, c_idx))
         limit = fx.cost_subcontract_half_limit(r, ratio)
         removed = max(0, c - limit)
         ctx.ratios.append(RatioCheck("cost.subcontract_half", key, c, r, limit, removed, max(0, limit - c)))
@@ -75,18 +77,18 @@ def cost_subcontract_half(ctx: Context) -> list[Finding]:
 
 def cost_user_labour_third(ctx: Context) -> list[Finding]:
     """cost.user_labour_third: sme_user labour U is at most ``user_labour_ratio`` of the basis B."""
-    p, elig, costs, roles = ctx.p, ctx.elig, ctx.plan.costs, ctx.roles
+    p, elig, costs = ctx.p, ctx.elig, ctx.plan.costs
     basis = set(p.user_labour_basis.value)
     u_idx: list[int] = []
     b_total = 0
-    for i, ln in enumerate(costs):
-        payee_role = roles.get(ln.payee) if ln.payee is not None else None
-        side = fx.cost_user_labour_third_group(roles.get(ln.member), ln.category, payee_role, basis)
+    for (_, role, _, category, payee_role), idxs in ctx.kinds.items():
+        side = fx.cost_user_labour_third_group(role, category, payee_role, basis)
         if side == "U":
-            u_idx.append(i)
+            u_idx.extend(idxs)
         elif side == "B":
-            b_total += elig[i]
-    u_total = sum(elig[i] for i in u_idx)
+            b_total += sum(map(elig.__getitem__, idxs))
+    u_idx.sort()  # plan order: the trim's ties and the finding's refs follow it
+    u_total = sum(map(elig.__getitem__, u_idx))
     limit = fx.cost_user_labour_third_limit(b_total, p.user_labour_ratio.value)
     removed = max(0, u_total - limit)
     ctx.ratios.append(
@@ -112,8 +114,8 @@ def cost_software_cloud_half(ctx: Context) -> list[Finding]:
     """
     p, elig, costs = ctx.p, ctx.elig, ctx.plan.costs
     sc_cats = set(p.software_cloud_categories.value)
-    s_idx = [i for i, ln in enumerate(costs) if ln.category in sc_cats]
-    s_total = sum(elig[i] for i in s_idx)
+    s_idx = sorted(i for (_, _, _, category, _), idxs in ctx.kinds.items() if category in sc_cats for i in idxs)
+    s_total = sum(map(elig.__getitem__, s_idx))
     o_total = sum(elig) - s_total
     limit = fx.cost_software_cloud_half_limit(o_total, p.software_cloud_ratio.value)
     removed = max(0, s_total - limit)
