@@ -11,12 +11,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
 from planner.kyoso.params import KyosoParams
 from planner.result import Finding, GraphSummary, LineResult, MemberResult, RatioCheck, ScheduleInfo
-from schemas.plan import Category, Integration, Meeting, Member, Plan, Role
+from schemas.plan import Category, CostLine, Integration, Meeting, Member, Plan, Role
+
+
+class LineView:
+    """A cost line's fields as plain attributes: what the line pass hands the line rules.
+
+    It copies nothing: :meth:`of` points the view at the validated :class:`~schemas.plan.CostLine`'s own
+    field storage (pydantic keeps a model's field values in its ``__dict__``).  A pydantic model answers
+    every attribute read through its ``__getattr__`` hook, which CPython cannot specialise (≈ 27 ns a
+    read, against ≈ 7 ns for a plain object), and the line pass and its rules read ten to fifteen fields a
+    line.  Read only, like the whole plan: nothing in the engine writes to it.
+    """
+
+    id: str
+    member: str
+    step: int
+    category: Category
+    unit_price_yen: int | None
+    quantity: int | None
+    hours: Decimal | None
+    hourly_rate_yen: int | None
+    kenpo_grade: int | None
+    months: int | None
+    maintenance: bool | None
+    payee: str | None
+    payee_external: str | None
+    subcontract: bool | None
+    integration: str | None
+    meeting: str | None
+    modifies_existing_tool: bool | None
+
+    @staticmethod
+    def of(line: CostLine) -> LineView:
+        """The view of ``line`` (the line pass inlines these two statements: it makes one per line)."""
+        view = object.__new__(LineView)
+        view.__dict__ = line.__dict__
+        return view
+
 
 #: What the checks after the line pass need to know of a line besides its yen: (member, the member's
 #: role, STEP, category, the payee's role — None without a payee or for an unknown one).  The line pass
@@ -81,6 +119,7 @@ class Context:
     excluded_yen: dict[str, int] = field(default_factory=dict)  # member id → yen its exclusion removed
     term_lines: list[tuple[int, int]] = field(default_factory=list)  # (line index, yen removed)
     estimate_lines: list[str] = field(default_factory=list)  # lines priced with the 健保等級 estimate
+    hundredths: dict[Decimal, int] = field(default_factory=dict)  # labour hours → hours × 100 (exact)
     # §4
     ratios: list[RatioCheck] = field(default_factory=list)
     # §2/§5

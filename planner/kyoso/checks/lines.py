@@ -1,6 +1,7 @@
 """§3 line rules: each line's claimed amount, the rules a line can fail, and what stays eligible.
 
-A line rule is a function ``(ctx, line, role) -> Finding | None``; :data:`LINE_RULES` lists them in the
+A line rule is a function ``(ctx, line, role) -> Finding | None`` (``line`` a
+:class:`~planner.kyoso.context.LineView` of the plan's cost line); :data:`LINE_RULES` lists them in the
 order their findings are reported for a line.  Every failing rule is reported; the first in
 :data:`ZEROING_ORDER` removes the line's yen (docs/interpretations.md §6), the member exclusions sitting
 between ``cost.unknown_reference`` and the matrix.  The term rule then trims lines still eligible.
@@ -13,15 +14,15 @@ from typing import Any
 
 from planner.catalogue import yen
 from planner.kyoso import formulas as fx
-from planner.kyoso.context import Context
+from planner.kyoso.context import Context, LineView
 from planner.kyoso.messages import CATEGORY_JA, ROLE_JA, emit
 from planner.result import Finding, LineResult, Reduction
-from schemas.plan import CATEGORIES, Category, CostLine, Role
+from schemas.plan import CATEGORIES, Category, Role
 
-LineRule = Callable[[Context, CostLine, Role | None], Finding | None]
+LineRule = Callable[[Context, LineView, Role | None], Finding | None]
 
 
-def cost_unknown_reference(ctx: Context, ln: CostLine, role: Role | None) -> Finding | None:
+def cost_unknown_reference(ctx: Context, ln: LineView, role: Role | None) -> Finding | None:
     """cost.unknown_reference: the line's member, payee, integration and meeting exist."""
     if (
         role is not None
@@ -44,7 +45,7 @@ def cost_unknown_reference(ctx: Context, ln: CostLine, role: Role | None) -> Fin
     return emit("cost.unknown_reference", refs=[ln.id], line=ln.id, unknown=", ".join(unknown))
 
 
-def cost_category_not_allowed(ctx: Context, ln: CostLine, role: Role | None) -> Finding | None:
+def cost_category_not_allowed(ctx: Context, ln: LineView, role: Role | None) -> Finding | None:
     """cost.category_not_allowed: the pack's step_matrix allows the role × category in the line's STEP."""
     if role is None:
         return None
@@ -65,7 +66,7 @@ def cost_category_not_allowed(ctx: Context, ln: CostLine, role: Role | None) -> 
     )
 
 
-def _payee_problem(ctx: Context, ln: CostLine, role: Role) -> str | None:
+def _payee_problem(ctx: Context, ln: LineView, role: Role) -> str | None:
     """The cost.payee_invalid variant for the line, or None when its payee is right."""
     roles = ctx.roles
     if ln.category == "outsourcing" and role == "sme_user":
@@ -87,7 +88,7 @@ def _payee_problem(ctx: Context, ln: CostLine, role: Role) -> str | None:
     return None
 
 
-def cost_payee_invalid(ctx: Context, ln: CostLine, role: Role | None) -> Finding | None:
+def cost_payee_invalid(ctx: Context, ln: LineView, role: Role | None) -> Finding | None:
     """cost.payee_invalid: 委託費 and 専門家経費 are paid to whom the programme allows."""
     if role is None:
         return None
@@ -97,7 +98,7 @@ def cost_payee_invalid(ctx: Context, ln: CostLine, role: Role | None) -> Finding
     return emit("cost.payee_invalid", variant, refs=[ln.id, *([ln.payee] if ln.payee else [])], line=ln.id)
 
 
-def cost_existing_tool_mod_requires_api(ctx: Context, ln: CostLine, role: Role | None) -> Finding | None:
+def cost_existing_tool_mod_requires_api(ctx: Context, ln: LineView, role: Role | None) -> Finding | None:
     """cost.existing_tool_mod_requires_api: vendor labour modifying an existing tool needs an api integration."""
     if not (ln.category == "labour" and role == "it_vendor" and ln.modifies_existing_tool):
         return None
@@ -120,7 +121,7 @@ def cost_existing_tool_mod_requires_api(ctx: Context, ln: CostLine, role: Role |
     )
 
 
-def cost_meeting_internal(ctx: Context, ln: CostLine, role: Role | None) -> Finding | None:
+def cost_meeting_internal(ctx: Context, ln: LineView, role: Role | None) -> Finding | None:
     """cost.meeting_internal: a meeting line names a meeting with an sme_user and an it_vendor taking part."""
     if ln.category != "meeting":
         return None
@@ -142,7 +143,7 @@ def cost_meeting_internal(ctx: Context, ln: CostLine, role: Role | None) -> Find
     )
 
 
-def cost_travel_purpose(ctx: Context, ln: CostLine, role: Role | None) -> Finding | None:
+def cost_travel_purpose(ctx: Context, ln: LineView, role: Role | None) -> Finding | None:
     """cost.travel_purpose: a travel line names the integration or meeting it serves."""
     if ln.category != "travel" or ln.integration is not None or ln.meeting is not None:
         return None
@@ -177,18 +178,21 @@ ZEROING_ORDER: tuple[str, ...] = (
 )
 
 
-def cost_kenpo_grade_not_in_table(ln: CostLine, grade: int, rate_yen: int) -> Finding:
+def cost_kenpo_grade_not_in_table(ln: LineView, grade: int, rate_yen: int) -> Finding:
     """cost.kenpo_grade_not_in_table: the plan's 健保等級 rate table lacks the line's grade (estimate used)."""
     return emit("cost.kenpo_grade_not_in_table", refs=[ln.id], line=ln.id, grade=grade, rate=yen(rate_yen))
 
 
 def _labour_claimed(
-    ctx: Context, ln: CostLine, table: dict[str, int] | None, out: list[Finding]
+    ctx: Context, ln: LineView, table: dict[str, int] | None, out: list[Finding]
 ) -> tuple[int, int, Any]:
     """A labour line's claimed yen, its hourly rate and where the rate came from (explicit, the plan's
     健保等級 table, or the estimate — with cost.kenpo_grade_not_in_table when the table lacks the grade)."""
-    assert ln.hours is not None
-    hh = int(ln.hours * 100)
+    hours = ln.hours
+    assert hours is not None
+    hh = ctx.hundredths.get(hours)
+    if hh is None:  # a plan repeats a few hour counts; Decimal arithmetic is the dearest step of a line
+        hh = ctx.hundredths[hours] = int(hours * 100)
     if ln.hourly_rate_yen is not None:
         rate_yen, source = ln.hourly_rate_yen, "explicit"
     elif ln.kenpo_grade is not None:
@@ -219,7 +223,10 @@ def cost_lines(ctx: Context) -> list[Finding]:
     lines, claimed_yen, elig, term_lines = ctx.lines, ctx.claimed, ctx.elig, ctx.term_lines
     table = ctx.plan.kenpo_rates.rates if ctx.plan.kenpo_rates is not None else None
     rules_for = _RULES_FOR
-    for i, ln in enumerate(ctx.plan.costs):
+    new_view = object.__new__
+    for i, line in enumerate(ctx.plan.costs):
+        ln = new_view(LineView)  # LineView.of(line), inlined
+        ln.__dict__ = line.__dict__
         member, step, cat, payee = ln.member, ln.step, ln.category, ln.payee
         role = roles.get(member)
         kind = (member, role, step, cat, None if payee is None else roles.get(payee))
