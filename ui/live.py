@@ -62,9 +62,15 @@ def interval() -> float:
         return 1.0
 
 
+def _watcher(store: Store) -> Watcher:
+    """The process's watcher of ``store`` (keyed by the store object and its database, not just "one per
+    process": a store opened anew — another database — gets its own)."""
+    return _watcher_of(f"{id(store)}:{store.url}", store)
+
+
 @st.cache_resource(show_spinner=False)
-def _watcher(_store: Store) -> Watcher:
-    """One watcher per process (and store); when the process ends (a replica's graceful shutdown), the
+def _watcher_of(key: str, _store: Store) -> Watcher:
+    """One watcher per process and store; when the process ends (a replica's graceful shutdown), the
     presence of its sessions is cleared, so the others stop listing them at once."""
     watcher = Watcher(_store)
     atexit.register(_leave_all, _store, watcher)

@@ -166,9 +166,10 @@ def test_a_killed_replica_loses_no_accepted_edit(browser: Any, topology: Topolog
         # the browser reconnects through nginx, now to replica 0, and shows every accepted edit
         expect(b.get_by_text(re.compile(r"自動保存済み: 版 2"))).to_be_visible(timeout=30_000)
         settle(b)
-        _until_value(b, "落ちる前の名前")
-        assert topology.replica_of_route(_route(b)) == 0
         box = b.get_by_label(NAME, exact=True)
+        expect(box).to_have_count(1, timeout=15_000)  # the old session's box may linger a moment
+        expect(box).to_have_value("落ちる前の名前")
+        assert topology.replica_of_route(_route(b)) == 0
         box.fill("落ちた後の名前")
         box.press("Enter")
         expect(b.get_by_text(re.compile(r"自動保存済み: 版 3"))).to_be_visible()
