@@ -4,8 +4,9 @@ to different replicas through nginx's route cookie.
 
 - A save in one context shows in the other (on the other replica) within 2 s of the save's commit, and each
   names who else has the plan open.
-- Two people saving at the same moment: one of them is told of the conflict and offered the choice; its
-  re-apply keeps both edits, and both screens end on the same plan.
+- An edit made before another's save has reached the screen (that session's live tick held back on its
+  websocket): the save is told of the conflict and offered the choice; its re-apply keeps both edits, and both
+  screens end on the same plan.
 - A replica killed mid-session: its browser reconnects through nginx to the other replica and shows every
   accepted edit; it edits on, and the first context sees that too. The history lost nothing.
 - A replica stopped gracefully (SIGTERM) ends cleanly, and nginx keeps serving through the other one.
@@ -122,35 +123,70 @@ def test_a_save_shows_on_the_other_replica_within_2_s(browser: Any, topology: To
     b.context.close()
 
 
-def test_two_saves_at_once_give_one_of_them_the_choice(browser: Any, topology: Topology, db: Store) -> None:
+def _hold_live_ticks(page: Page) -> dict[str, bool]:
+    """Route the page's websocket through the test: while ``held["on"]``, the live-update fragment's automatic
+    reruns (``rerun_script`` with ``is_auto_rerun``) do not reach the server, so the session stays on the
+    version it has — as when its next tick has not come yet.  Everything else passes both ways."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    held = {"on": False}
+
+    def handler(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if held["on"] and isinstance(message, bytes):
+                msg = BackMsg()
+                msg.ParseFromString(message)
+                if msg.HasField("rerun_script") and msg.rerun_script.is_auto_rerun:
+                    return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r".*/_stcore/stream$"), handler)
+    return held
+
+
+def test_an_edit_made_before_the_news_arrives_gets_the_choice(browser: Any, topology: Topology,
+                                                             db: Store) -> None:
+    """B edits while A's save has not reached B's screen yet (B's tick held back): B's save meets A's and B is
+    offered the choice; its re-apply keeps both edits and both screens end on the same version."""
     pid, one, two = _plan(db, "競合")
     a = _open(browser, topology, 0, pid, one)
-    b = _open(browser, topology, 1, pid, two)
-    a_box = a.get_by_label(NAME, exact=True)
+    b_ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    b_ctx.add_cookies([{"name": "kyoso_route", "value": topology.route_to(1), "url": topology.url}])
+    b = b_ctx.new_page()
+    held = _hold_live_ticks(b)
+    b.goto(f"{topology.url}/?plan={pid}&token={two}")
+    settle(b)
     b.get_by_text("編集", exact=True).click()  # the contact card's edit switch
     settle(b)
-    phone = b.get_by_label("電話番号", exact=True)
+    held["on"] = True
+    a_box = a.get_by_label(NAME, exact=True)
     a_box.fill("Aの新しい名前")
+    a_box.press("Enter")
+    expect(a.get_by_text(re.compile(r"自動保存済み: 版 2"))).to_be_visible()
+    phone = b.get_by_label("電話番号", exact=True)
     phone.fill("03-9999-0000")
-    a_box.press("Enter")  # both saves start from version 1, within milliseconds
-    phone.press("Enter")
-    settle(a)
+    phone.press("Enter")  # B still on version 1
+    expect(b.get_by_test_id("stAlertContentWarning").get_by_text("保存の競合")).to_be_visible()
+    expect(b.get_by_text("コンソーシアム の名称を変更", exact=False).first).to_be_visible()  # what A changed
+    assert db.open_plan(db.operator_access(), pid).version == 2  # B's edit not written over A's
+    held["on"] = False
+    b.get_by_role("button", name="自分の変更を最新に再適用").click()
     settle(b)
-    conflicted = [p for p in (a, b) if p.get_by_text("保存の競合").count()]
-    assert len(conflicted) == 1, "exactly one of the two saves meets the other"
-    loser = conflicted[0]
-    expect(loser.get_by_text("自分の変更を最新に再適用")).to_be_visible()
-    loser.get_by_role("button", name="自分の変更を最新に再適用").click()
-    settle(loser)
     latest = db.open_plan(db.operator_access(), pid)
-    assert latest.version == 3
+    history = [(v.version, v.author, v.summary, v.note) for v in db.history(db.operator_access(), pid)]
+    assert latest.version == 3, history
     assert latest.plan["consortium"]["name"] == "Aの新しい名前"
     assert latest.plan["consortium"]["contact"]["phone"] == "03-9999-0000"
+    assert not a.get_by_text("保存の競合").count()
     for page in (a, b):  # both screens end on version 3
         _until_value(page, "Aの新しい名前")
         expect(page.get_by_text(re.compile(r"自動保存済み: 版 3"))).to_be_visible(timeout=10_000)
     a.context.close()
-    b.context.close()
+    b_ctx.close()
 
 
 def test_a_killed_replica_loses_no_accepted_edit(browser: Any, topology: Topology, db: Store) -> None:
