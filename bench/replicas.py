@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -128,14 +127,6 @@ def worker(url: str, side: int, plan_ids: list[str], seconds: float, every: floa
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-
-
-def _start_postgres() -> tuple[str, str]:
-    env = {**os.environ, "KYOSO_PG_DURABLE": "1"}
-    out = subprocess.run([str(ROOT / "scripts" / "pg_test_server.sh"), "start"], check=True, capture_output=True,
-                         text=True, env=env).stdout
-    found = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if "=" in line)
-    return found["KYOSO_TEST_DATABASE_URL"], found["KYOSO_TEST_PG_DIR"]
 
 
 def run_saves(url: str, sessions: int, seconds: float, every: float, workdir: Path) -> dict[str, Any]:
@@ -265,14 +256,16 @@ def run_replicas(quick: bool, log: Any = print, *, sessions: int | None = None, 
     sessions = sessions or (4 if quick else 50)
     seconds = seconds or (4.0 if quick else 60.0)
     workdir = Path(tempfile.mkdtemp(prefix="kyoso-load."))
-    url, pg_dir = _start_postgres()
+    from scripts.replicas import start_postgres, stop_postgres
+
+    url, pg_dir = start_postgres(durable=True)
     try:
         log(f"replicas: {sessions} sessions × {seconds:.0f} s, a save every {every:g} s each …")
         saves = run_saves(url, sessions, seconds, every, workdir)
         log("replicas: memory per session …")
         memory = run_memory(url, workdir, 200 if quick else memory_lines, 2 if quick else 4)
     finally:
-        subprocess.run([str(ROOT / "scripts" / "pg_test_server.sh"), "stop", pg_dir], check=False)
+        stop_postgres(pg_dir)
     return {"saves": saves, "memory": memory, "targets": TARGETS}
 
 

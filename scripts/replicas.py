@@ -60,6 +60,20 @@ def wait_health(url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] |
         time.sleep(0.3)
 
 
+def start_postgres(*, durable: bool = False) -> tuple[str, str]:
+    """A throwaway PostgreSQL on 127.0.0.1 (scripts/pg_test_server.sh): its URL and its directory.
+    ``durable``: fsync on (PostgreSQL's defaults), for timing saves."""
+    env = {**os.environ, "KYOSO_PG_DURABLE": "1" if durable else "0"}
+    out = subprocess.run([str(ROOT / "scripts" / "pg_test_server.sh"), "start"], check=True, capture_output=True,
+                         text=True, env=env).stdout
+    found = dict(re.findall(r"export (\w+)=(\S+)", out))
+    return found["KYOSO_TEST_DATABASE_URL"], found["KYOSO_TEST_PG_DIR"]
+
+
+def stop_postgres(pg_dir: str) -> None:
+    subprocess.run([str(ROOT / "scripts" / "pg_test_server.sh"), "stop", pg_dir], check=False)
+
+
 def render_nginx(listen: str, upstreams: list[str], access_log: str) -> str:
     """deploy/nginx/kyoso.conf.template with its ${KYOSO_…} variables filled (as envsubst would)."""
     servers = "\n    ".join(f"server {u} max_fails=1 fail_timeout=5s;" for u in upstreams)
@@ -113,13 +127,6 @@ class Topology:
         return self.workdir / "nginx" / "access.log"
 
     # -- the parts ------------------------------------------------------------------------------------
-
-    def _start_postgres(self) -> None:
-        out = subprocess.run([str(ROOT / "scripts" / "pg_test_server.sh"), "start"], check=True,
-                             capture_output=True, text=True).stdout
-        found = dict(re.findall(r"export (\w+)=(\S+)", out))
-        self.database_url = found["KYOSO_TEST_DATABASE_URL"]
-        self._pg_dir = found["KYOSO_TEST_PG_DIR"]
 
     def app_env(self, replica: Replica) -> dict[str, str]:
         assert self.database_url
@@ -196,7 +203,7 @@ class Topology:
     def start(self) -> Topology:
         try:
             if self.database_url is None:
-                self._start_postgres()
+                self.database_url, self._pg_dir = start_postgres()
             self.migrate()
             for i in range(len(self.replicas)):
                 self.start_replica(i, wait=False)
@@ -220,7 +227,7 @@ class Topology:
         for i in range(len(self.replicas)):
             self.stop_replica(i)
         if self._pg_dir is not None:
-            subprocess.run([str(ROOT / "scripts" / "pg_test_server.sh"), "stop", self._pg_dir], check=False)
+            stop_postgres(self._pg_dir)
             self._pg_dir = None
 
     def __enter__(self) -> Topology:

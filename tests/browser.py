@@ -6,14 +6,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, expect, sync_playwright
 
+from scripts.replicas import wait_health
 from tests.conftest import ROOT
 
 # a loaded CI machine renders slower than a desk: outcomes get 20 s, not Playwright's 5 s
@@ -59,17 +59,10 @@ def streamlit_server(
         proc = subprocess.Popen(cmd, cwd=cwd or ROOT, stdout=out, stderr=subprocess.STDOUT, env=full_env)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
-                time.sleep(0.3)
+            try:
+                wait_health(url, 60, proc)
+            except RuntimeError:
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}") from None
             yield url
         finally:
             proc.terminate()
@@ -80,6 +73,17 @@ def streamlit_server(
                 proc.wait(timeout=5)
     text = log.read_text()
     assert "Traceback" not in text, text
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (the launch flags above); always closed."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 QUIET_MS = 700

@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from exports.packet import export_documents
 from store import Store
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
+from tests.browser import chromium, settle, streamlit_server
 from tests.conftest import SAMPLE_PLAN
 from tests.exports.helpers import edit_sample_workbook, edited_expected_costs, sample_plan
 
@@ -57,12 +57,8 @@ def app_db(data_dir: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _plan_param(page: Page) -> str | None:

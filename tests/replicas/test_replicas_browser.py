@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from scripts.replicas import Topology, wait_health
 from store import Store
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle
+from tests.browser import chromium, settle
 from tests.conftest import SAMPLE_PLAN
 
 pytestmark = pytest.mark.timeout(600)
@@ -54,12 +54,8 @@ def db(topology: Topology) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _plan(db: Store, name: str) -> tuple[str, str, str]:

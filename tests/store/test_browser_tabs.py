@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from store import Store
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, streamlit_server
+from tests.browser import chromium, settle, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "model-case-2.json"
@@ -51,12 +51,8 @@ def app_db(data_dir: Path) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _field(page: Page, label: str) -> Any:
