@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from store import Store, StoreError
 from store.live import Watcher
@@ -133,18 +134,52 @@ def tick() -> None:
     if b is None or store is None:
         return
     latest = _watcher(store).latest(b.plan_id)
-    seen = st.session_state.get(_SEEN)
-    conflict = store_bridge.pending_conflict()
-    known = max(b.version, conflict.current_version if conflict is not None else 0,
-                seen[1] if isinstance(seen, tuple) and seen[0] == b.plan_id else 0)
-    if latest is not None and latest > known:
-        st.session_state[_SEEN] = (b.plan_id, latest)
-        if _act(store, b):
-            st.rerun(scope="app")
+    if latest is not None and latest > _known(b) and _newer(store, b.plan_id, latest):
+        st.rerun(scope="app")
     others = _presence(store, b)
     if others:
         names = (who if role in who else f"{who}({role})" for who, role in others)
         st.caption(tr("others", who=md_escape("、".join(dict.fromkeys(names)))), help=None)
+
+
+def _known(b: store_bridge.Binding) -> int:
+    """The newest version this session has: its own, a conflict's, or one a tick already acted on."""
+    seen = st.session_state.get(_SEEN)
+    conflict = store_bridge.pending_conflict()
+    return max(b.version, conflict.current_version if conflict is not None else 0,
+               seen[1] if isinstance(seen, tuple) and seen[0] == b.plan_id else 0)
+
+
+def _newer(store: Store, plan_id: str, latest: int) -> bool:
+    """Version ``latest`` exists and this session does not have it: act on it (True: the page must rerun).
+
+    Under the session's lock (store_bridge.session_lock), with the binding read again inside it: this tick
+    may be one Streamlit left running when an interaction started a new run, and that run may have just
+    saved ``latest`` itself — then the binding says so and there is nothing to do.  When the lock is busy
+    (a save is in progress), this tick does nothing; the next one looks again."""
+    lock = store_bridge.session_lock()
+    if not lock.acquire(blocking=False):
+        return False
+    try:
+        if _superseded():
+            return False
+        b = store_bridge.binding()
+        if b is None or b.plan_id != plan_id or latest <= _known(b):
+            return False
+        st.session_state[_SEEN] = (b.plan_id, latest)
+        return _act(store, b)
+    finally:
+        lock.release()
+
+
+def _superseded() -> bool:
+    """Has Streamlit told this run to stop (an interaction started a newer run of the session)?  Then the
+    newer run owns the session and this tick leaves it alone.  (Streamlit's request state, read defensively:
+    when it cannot be read, the tick goes on, guarded by the lock alone.)"""
+    ctx = get_script_run_ctx()
+    requests = getattr(ctx, "script_requests", None) if ctx is not None else None
+    state_ = getattr(requests, "_state", None)
+    return getattr(state_, "name", "") == "STOP"
 
 
 def _act(store: Store, b: store_bridge.Binding) -> bool:

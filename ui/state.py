@@ -196,12 +196,14 @@ def widget_key(name: str) -> str:
 
 
 def set_plan(plan: Plan) -> None:
-    """Make ``plan`` (validated) the canonical plan, keeping editors and widgets; autosave it."""
-    _remember(plan)
-    st.session_state["plan"] = plan
+    """Make ``plan`` (validated) the canonical plan, keeping editors and widgets; autosave it (the two under
+    the session's lock, so a live-update tick sees the edit either not yet made or saved)."""
     from ui import store_bridge
 
-    store_bridge.on_plan_accepted(plan, None)
+    with store_bridge.session_lock():
+        _remember(plan)
+        st.session_state["plan"] = plan
+        store_bridge.on_plan_accepted(plan, None)
 
 
 def _fresh_widgets(plan: Plan) -> None:

@@ -41,12 +41,14 @@ says that autosave is off.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -75,6 +77,10 @@ _LOADING = "_store_loading"
 _MESSAGES = "_store_messages"
 _COOKIE_DONE = "_store_cookie_checked"
 _COOKIE_WRITTEN = "_store_cookie_written"
+_LOCK = "_store_session_lock"
+_LOCK_GUARD = threading.Lock()
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 #: Japan Standard Time (no daylight saving): every time the app shows is in it, named "JST".
 JST = timezone(timedelta(hours=9), "JST")
@@ -398,6 +404,7 @@ def open_plan(plan_id: str, token: str | None = None) -> bool:
 
 def open_from_query_params() -> None:
     """Once per run: open ``?plan=…[&token=…]`` unless it is already the session's plan."""
+    session_lock()  # made here, in a full run, before any fragment or callback of the session can need it
     st.session_state[_READY] = True
     if sign_in_mode():
         store = get_store()
@@ -477,6 +484,36 @@ def _remember_in_browser(b: Binding) -> None:
     )
 
 
+# -- one writer at a time per session --------------------------------------------------------------------
+
+
+def session_lock() -> Any:
+    """The session's lock around "save, then record the new version" and "a newer version arrived: act on it".
+
+    Two threads can run one session's code at once: when an interaction arrives while a run is in progress,
+    Streamlit (``runner.fastReruns``) starts the new run at once and the old one stops only at its next
+    Streamlit call.  Without this lock, a live-update tick left running (ui/live.py) could read the binding
+    (version 3), then see version 4 that the new run had just saved, and take this session's own save for
+    another person's: a save conflict with itself (CI saw it once after a rename).  A re-entrant lock: the
+    paths below call each other (``show_version`` replaces the plan, which may save)."""
+    lock = st.session_state.get(_LOCK)
+    if lock is None:
+        with _LOCK_GUARD:
+            lock = st.session_state.get(_LOCK)
+            if lock is None:
+                lock = st.session_state[_LOCK] = threading.RLock()
+    return lock
+
+
+def _one_writer(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    @functools.wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with session_lock():
+            return fn(*args, **kwargs)
+
+    return run
+
+
 # -- autosave ------------------------------------------------------------------------------------------
 
 
@@ -484,6 +521,7 @@ def _json(plan: Plan | dict[str, Any]) -> dict[str, Any]:
     return plan.to_json_dict() if isinstance(plan, Plan) else plan
 
 
+@_one_writer
 def on_plan_accepted(plan: Plan | dict[str, Any], summary: str | None = None) -> None:
     """Autosave an accepted edit (called by ``state.set_plan``).  ``summary`` is kept as the version's note."""
     if st.session_state.get(_LOADING) or not st.session_state.get(_READY):
@@ -607,6 +645,7 @@ def pending_conflict() -> Conflict | None:
     return value if isinstance(value, Conflict) else None
 
 
+@_one_writer
 def reload_latest() -> None:
     """Drop my unsaved edit and load the plan as it is now in the store."""
     b, store = binding(), get_store()
@@ -621,6 +660,7 @@ def reload_latest() -> None:
     message("success", tr("reloaded", version=opened.version))
 
 
+@_one_writer
 def reapply_mine() -> None:
     """Apply my edit (relative to the version I started from) on top of the latest plan, and save."""
     b, store = binding(), get_store()
@@ -643,12 +683,14 @@ def reapply_mine() -> None:
     message("success", tr("reapplied", version=result.version))
 
 
+@_one_writer
 def hold_conflict(conflict: Conflict) -> None:
     """Show ``conflict``'s reload / re-apply choice (live updates: a newer version while something here is
     unsaved)."""
     st.session_state[_CONFLICT] = conflict
 
 
+@_one_writer
 def show_version(news: Conflict) -> None:
     """Live updates: load the newer version ``news`` describes (this session held nothing unsaved) and say who
     saved what."""
