@@ -27,13 +27,19 @@ frame.guard(store_bridge.open_from_query_params)  # ?plan=…&token=… (issue 6
 bind_lang()
 frame.guard(editors.process_pending_edits)
 page = st.navigation(frame.pages())
+# live updates (issue 16) in a slot that is always the page's first: the fragment that looks every second must
+# keep one place in the page whatever appears above the rest (messages, a conflict), or a tick timed for the
+# old place can land in a page that has changed under it — Streamlit's frontend then fails the whole page
+# ("Cannot set a node at a delta path", a blank screen; seen in Chromium after 全ての行に可変範囲を設定)
+_LIVE_SLOT = st.container()
 # the headline before the sidebar: the sidebar is its own container (where it appears does not depend on
 # the order), and the figures an edit changes reach the browser a sidebar's build earlier
 frame.guard(frame.render_headline)
 _T_HEAD = time.perf_counter()  # the headline figures are sent by now
 frame.guard(frame.render_sidebar)
 frame.guard(store_bridge.render_status)  # autosave status, conflicts with reload / re-apply
-frame.guard(live.render)  # others' saves appear here (issue 16): a fragment that looks every second
+with _LIVE_SLOT:
+    frame.guard(live.render)  # others' saves appear (issue 16): a fragment that looks every second
 st.divider()
 try:
     page.run()
