@@ -31,6 +31,8 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from planner import load_plan
+from schemas import PlanLoadError
 from store import Store, StoreError
 from store.live import Watcher
 from ui import state, store_bridge
@@ -166,8 +168,10 @@ def _newer(store: Store, plan_id: str, latest: int) -> bool:
         b = store_bridge.binding()
         if b is None or b.plan_id != plan_id or latest <= _known(b):
             return False
-        st.session_state[_SEEN] = (b.plan_id, latest)
-        return _act(store, b)
+        acted = _act(store, b)
+        if acted is not None:  # (None: a newer run took over; the next tick of the live run looks again)
+            st.session_state[_SEEN] = (b.plan_id, latest)
+        return bool(acted)
     finally:
         lock.release()
 
@@ -182,21 +186,29 @@ def _superseded() -> bool:
     return getattr(state_, "name", "") == "STOP"
 
 
-def _act(store: Store, b: store_bridge.Binding) -> bool:
-    """A newer version exists: load it, or (something unsaved here) offer the conflict choice."""
+def _act(store: Store, b: store_bridge.Binding) -> bool | None:
+    """A newer version exists: load it, or (something unsaved here) offer the conflict choice.  None: Streamlit
+    stopped this run meanwhile (a newer run of the session owns it now), so nothing was touched.
+
+    The database read and the parse come first; the session is changed only after a last look at whether a
+    newer run has started, so an interaction's callback (which runs only in that newer run) cannot read the
+    plan before these few writes and save its edit over the version they load."""
     unsaved = _unsaved(b)
     mine = state.plan_dict() if unsaved else b.saved
     try:
         news = store.changes_since(b.access, b.plan_id, b.version, mine)
-    except StoreError as exc:
+        plan = None if news is None or unsaved else load_plan(news.current_plan)
+    except (StoreError, PlanLoadError) as exc:
         LOG.warning("live update: %s", exc.message("en"))
         return False
     if news is None:
         return False
-    if unsaved:
+    if _superseded():
+        return None
+    if plan is None:
         store_bridge.hold_conflict(news)
-        return True
-    store_bridge.show_version(news)
+    else:
+        store_bridge.show_version(news, plan)
     return True
 
 

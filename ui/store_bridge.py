@@ -691,15 +691,16 @@ def hold_conflict(conflict: Conflict) -> None:
 
 
 @_one_writer
-def show_version(news: Conflict) -> None:
+def show_version(news: Conflict, plan: Plan | None = None) -> None:
     """Live updates: load the newer version ``news`` describes (this session held nothing unsaved) and say who
-    saved what."""
+    saved what.  ``plan``: that version already parsed (the caller parses before it touches the session)."""
     b = binding()
     if b is None:
         return
+    new_plan = plan if plan is not None else load_plan(news.current_plan)
     st.session_state[_LOADING] = True
     try:
-        state.replace_plan(load_plan(news.current_plan), b.name)
+        state.replace_plan(new_plan, b.name)
     finally:
         st.session_state[_LOADING] = False
     authors = "、".join(dict.fromkeys(v.author for v in news.their_versions)) or "?"

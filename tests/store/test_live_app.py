@@ -237,3 +237,42 @@ def test_a_tick_whose_run_streamlit_stopped_leaves_the_session_to_the_newer_run(
     at = _look(at)
     assert at.session_state["_store_binding"].version == 2
     assert at.session_state["plan"].consortium.name == "相手の名前"
+
+
+def test_a_tick_stopped_while_it_reads_the_store_touches_nothing(
+    app_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Streamlit stops the tick's run after the tick's first look but while it reads the newer version: the
+    session is not touched (a newer run's callback may be reading the plan to edit it), and the version is
+    not marked as seen, so the next tick loads it."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    from ui import live
+
+    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
+    other = app_store.local_access("相手")
+    pid = app_store.create_plan(other, sample).id
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["plan"] = pid
+    at.run()
+    app_store.save(other, pid, _renamed(sample, "相手の名前"), 1)
+    real = live.get_script_run_ctx
+    looks: list[str] = []
+    stopped = SimpleNamespace(script_requests=SimpleNamespace(_state=ScriptRequestType.STOP))
+
+    def stopped_on_the_second_look() -> Any:
+        looks.append("look")
+        return real() if len(looks) == 1 else stopped
+
+    monkeypatch.setattr(live, "get_script_run_ctx", stopped_on_the_second_look)
+    at = _look(at)
+    assert not at.exception
+    assert len(looks) == 2  # the look before reading, and the last look before touching the session
+    assert at.session_state["_store_binding"].version == 1
+    assert at.session_state["plan"].consortium.name == sample["consortium"]["name"]
+    monkeypatch.setattr(live, "get_script_run_ctx", real)
+    at = _look(at)
+    assert at.session_state["_store_binding"].version == 2
+    assert at.session_state["plan"].consortium.name == "相手の名前"
