@@ -691,16 +691,15 @@ def hold_conflict(conflict: Conflict) -> None:
 
 
 @_one_writer
-def show_version(news: Conflict, plan: Plan | None = None) -> None:
-    """Live updates: load the newer version ``news`` describes (this session held nothing unsaved) and say who
-    saved what.  ``plan``: that version already parsed (the caller parses before it touches the session)."""
+def show_version(news: Conflict, plan: Plan) -> None:
+    """Live updates: load the newer version ``news`` describes, ``plan`` (that version, parsed by the caller
+    before it touches the session; this session held nothing unsaved), and say who saved what."""
     b = binding()
     if b is None:
         return
-    new_plan = plan if plan is not None else load_plan(news.current_plan)
     st.session_state[_LOADING] = True
     try:
-        state.replace_plan(new_plan, b.name)
+        state.replace_plan(plan, b.name)
     finally:
         st.session_state[_LOADING] = False
     authors = "、".join(dict.fromkeys(v.author for v in news.their_versions)) or "?"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from store import Store
+from store import Access, Store
 from tests.conftest import ROOT, SAMPLE_PLAN
 from ui import store_bridge as bridge
 
@@ -53,13 +53,31 @@ def _look(at: AppTest) -> AppTest:
     return at.run()
 
 
-def test_another_save_shows_and_an_unsaved_edit_gets_the_choice(app_store: Store) -> None:
+def _open_stored(store: Store, author: str, *, present: bool = False) -> tuple[dict[str, Any], Access, str, AppTest]:
+    """The sample stored by ``author`` (listed as having it open in another session when ``present``), and an
+    app session opened on it: (sample, author's access, plan id, session)."""
     sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    me = app_store.local_access("相手")
-    pid = app_store.create_plan(me, sample).id
+    access = store.local_access(author)
+    pid = store.create_plan(access, sample).id
+    if present:
+        store.touch_presence(access, pid, "another-session")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["plan"] = pid
     at.run()
+    return sample, access, pid, at
+
+
+def _stopped_run() -> Any:
+    """A script-run context whose run Streamlit has told to stop (a newer run of the session started)."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    return SimpleNamespace(script_requests=SimpleNamespace(_state=ScriptRequestType.STOP))
+
+
+def test_another_save_shows_and_an_unsaved_edit_gets_the_choice(app_store: Store) -> None:
+    sample, me, pid, at = _open_stored(app_store, "相手")
     assert not at.exception
     assert at.session_state["_store_binding"].version == 1
     assert "未保存(最初の編集で保存されます)" not in _texts(at)
@@ -90,12 +108,7 @@ def test_another_save_shows_and_an_unsaved_edit_gets_the_choice(app_store: Store
 
 def test_live_updates_can_be_turned_off(app_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KYOSO_LIVE_SECONDS", "0")
-    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    me = app_store.local_access("相手")
-    pid = app_store.create_plan(me, sample).id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["plan"] = pid
-    at.run()
+    sample, me, pid, at = _open_stored(app_store, "相手")
     app_store.save(me, pid, _renamed(sample, "見えない名前"), 1)
     at = _look(at)
     assert at.session_state["plan"].consortium.name == sample["consortium"]["name"]
@@ -114,11 +127,7 @@ def test_a_tick_overtaken_by_this_sessions_own_save_does_not_take_it_for_another
     from store import live
     from ui import state
 
-    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    pid = app_store.create_plan(app_store.local_access("自分"), sample).id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["plan"] = pid
-    at.run()
+    sample, _, pid, at = _open_stored(app_store, "自分")
     assert at.session_state["_store_binding"].version == 1
 
     real = live.Watcher.latest
@@ -147,12 +156,7 @@ def test_a_tick_waits_while_a_save_holds_the_session(app_store: Store) -> None:
     alone and the next tick acts."""
     import threading
 
-    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    other = app_store.local_access("相手")
-    pid = app_store.create_plan(other, sample).id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["plan"] = pid
-    at.run()
+    sample, other, pid, at = _open_stored(app_store, "相手")
     lock = at.session_state["_store_session_lock"]
     held, release = threading.Event(), threading.Event()
 
@@ -195,13 +199,7 @@ def test_the_live_fragment_keeps_the_first_place_whatever_appears_above_the_page
     whenever a message appeared above it, and a tick timed for its old place could land in a page that had
     changed under it: Streamlit's frontend then blanks the whole page ("Cannot set a node at a delta path";
     Chromium, 2 of 12 optimiser runs under load).  Here: the same first block with and without a message."""
-    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    other = app_store.local_access("相手")
-    pid = app_store.create_plan(other, sample).id
-    app_store.touch_presence(other, pid, "another-session")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["plan"] = pid
-    at.run()
+    sample, other, pid, at = _open_stored(app_store, "相手", present=True)
     assert "ほかにこの計画を開いている人: 相手" in _first_in_main(at)
     app_store.save(other, pid, _renamed(sample, "相手の名前"), 1)  # shown with a message above the status
     at = _look(at)
@@ -214,22 +212,12 @@ def test_a_tick_whose_run_streamlit_stopped_leaves_the_session_to_the_newer_run(
 ) -> None:
     """An interaction started a newer run while this tick ran (Streamlit asked the tick's run to stop): the
     tick does not act on a newer version; the next tick of the live run does."""
-    from types import SimpleNamespace
-
-    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
-
     from ui import live
 
-    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    other = app_store.local_access("相手")
-    pid = app_store.create_plan(other, sample).id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["plan"] = pid
-    at.run()
+    sample, other, pid, at = _open_stored(app_store, "相手")
     app_store.save(other, pid, _renamed(sample, "相手の名前"), 1)
-    stopped = SimpleNamespace(script_requests=SimpleNamespace(_state=ScriptRequestType.STOP))
     real = live.get_script_run_ctx
-    monkeypatch.setattr(live, "get_script_run_ctx", lambda: stopped)
+    monkeypatch.setattr(live, "get_script_run_ctx", _stopped_run)
     at = _look(at)
     assert not at.exception
     assert at.session_state["_store_binding"].version == 1
@@ -245,26 +233,16 @@ def test_a_tick_stopped_while_it_reads_the_store_touches_nothing(
     """Streamlit stops the tick's run after the tick's first look but while it reads the newer version: the
     session is not touched (a newer run's callback may be reading the plan to edit it), and the version is
     not marked as seen, so the next tick loads it."""
-    from types import SimpleNamespace
-
-    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
-
     from ui import live
 
-    sample = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
-    other = app_store.local_access("相手")
-    pid = app_store.create_plan(other, sample).id
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["plan"] = pid
-    at.run()
+    sample, other, pid, at = _open_stored(app_store, "相手")
     app_store.save(other, pid, _renamed(sample, "相手の名前"), 1)
     real = live.get_script_run_ctx
     looks: list[str] = []
-    stopped = SimpleNamespace(script_requests=SimpleNamespace(_state=ScriptRequestType.STOP))
 
     def stopped_on_the_second_look() -> Any:
         looks.append("look")
-        return real() if len(looks) == 1 else stopped
+        return real() if len(looks) == 1 else _stopped_run()
 
     monkeypatch.setattr(live, "get_script_run_ctx", stopped_on_the_second_look)
     at = _look(at)
